@@ -1,0 +1,50 @@
+"""Small records returned by the client besides ``storage.records.Video``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from storage.records import Credentials
+
+
+class QrState(IntEnum):
+    """The login state inside a QR poll answer (``data.code``)."""
+
+    CONFIRMED = 0
+    WAITING = 86101
+    SCANNED = 86090
+    EXPIRED = 86038
+
+
+@dataclass(frozen=True)
+class QrCode:
+    """A generated login QR: ``url`` is the text to encode, ``qrcode_key`` the key to poll."""
+
+    url: str
+    qrcode_key: str
+
+
+@dataclass(frozen=True)
+class QrPoll:
+    """One poll result; ``credentials`` is set only when ``state`` is CONFIRMED."""
+
+    state: QrState
+    credentials: Credentials | None = None
+
+
+@dataclass(frozen=True)
+class NavInfo:
+    """The login state from ``nav``."""
+
+    is_login: bool
+    mid: int = 0
+    uname: str = ""
+
+
+@dataclass(frozen=True)
+class FavFolder:
+    """One favourite folder of a user."""
+
+    media_id: int
+    title: str
+    media_count: int
