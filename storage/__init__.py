@@ -1,1 +1,17 @@
-"""Storage: SQLite schema and migrations, encrypted credentials, model files."""
+"""Storage: SQLite schema and migrations, encrypted credentials, model files.
+
+``Storage`` (storage/db.py) is the only way the rest of BiliRec reads or writes user data; the
+schema lives in storage/schema.py, the credentials key in storage/crypto.py, atomic file writes
+and per-user model directories in storage/files.py.
+"""
+from storage.records import Credentials, Video, merge_videos
+from storage.errors import (CredentialsUnreadable, SchemaVersionError, StorageClosed,
+                            StorageError)
+from storage.crypto import load_or_create_key
+from storage.db import DigestSetting, ModelRecord, Storage, UserRecord
+
+__all__ = [
+    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "load_or_create_key",
+    "Video", "Credentials", "merge_videos",
+    "StorageError", "CredentialsUnreadable", "SchemaVersionError", "StorageClosed",
+]

@@ -1,0 +1,490 @@
+"""Storage: one SQLite database per data directory, shared by every thread of the bot.
+
+One connection guarded by a lock (SQLite serialises writers anyway); WAL journal, foreign keys,
+``secure_delete`` so erased rows are overwritten rather than left in free pages. Credentials are
+Fernet-encrypted before they reach SQL, so no cookie value is ever written to the database, its
+WAL or its shared-memory file. The schema and its migrations live in storage/schema.py.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage import schema
+from storage.codec import video_from_json, video_to_json
+from storage.crypto import CredentialCipher
+from storage.errors import StorageClosed, StorageError
+from storage.files import remove_user_files, user_model_dir
+from storage.records import Credentials, Video, merge_videos
+
+logger = logging.getLogger(__name__)
+
+DB_FILENAME = "bilirec.sqlite3"
+DEFAULT_LANGUAGE = "zh"
+# candidate videos kept per user and source; older ones are dropped
+DEFAULT_POOL_CAP = 1000
+BUSY_TIMEOUT_MS = 10_000
+# SQLite's default limit on host parameters is 999 on old builds
+_CHUNK = 500
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A Telegram user: linked Bilibili account (mid 0 / uname "" when none) and language."""
+
+    tg_id: int
+    mid: int
+    uname: str
+    language: str
+    created_at: int  # Unix seconds
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One trained model of a user."""
+
+    tg_id: int
+    path: Path
+    trained_at: float  # Unix seconds
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    n_records: int = 0
+
+
+@dataclass(frozen=True)
+class DigestSetting:
+    """A user's daily digest: local time (None = off), zone, last date sent, paused."""
+
+    time_hhmm: str | None
+    timezone: str
+    last_sent_date: str | None = None  # YYYY-MM-DD in the user's zone
+    paused: bool = False
+
+
+def _check_tg_id(tg_id: int) -> int:
+    if isinstance(tg_id, bool) or not isinstance(tg_id, int):
+        raise TypeError("tg_id must be an int")
+    return tg_id
+
+
+def _json_number(value):
+    """json.dumps fallback for numpy scalars and the like."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"metric value of type {type(value).__name__} is not JSON serialisable")
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file with mode 0600 unless it exists."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Storage:
+    """Everything BiliRec keeps about its users. Thread-safe; migrations run on open."""
+
+    def __init__(self, data_dir: str | os.PathLike, secret_key: bytes, *,
+                 pool_cap: int = DEFAULT_POOL_CAP, clock: Callable[[], float] = time.time):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = self.data_dir / DB_FILENAME
+        _create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
+        self._cipher = CredentialCipher(secret_key)
+        self._pool_cap = pool_cap
+        self._clock = clock
+        self._lock = threading.RLock()
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            for pragma in ("synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
+                           "temp_store = MEMORY", f"busy_timeout = {BUSY_TIMEOUT_MS}"):
+                conn.execute(f"PRAGMA {pragma}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                logger.warning("SQLite refused WAL mode for %s (using %s)", self.path, mode)
+            schema.migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        self._conn: sqlite3.Connection | None = conn
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Checkpoint the WAL into the database file and close. Safe to call twice."""
+        with self._lock:
+            if self._conn is None:
+                return
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                logger.warning("WAL checkpoint on close failed: %s", exc)
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "Storage":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StorageClosed("storage is closed")
+        return self._conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._connection()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction under the lock: committed on success, rolled back on any error."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _ensure(self, conn: sqlite3.Connection, tg_id: int,
+                language: str = DEFAULT_LANGUAGE) -> None:
+        conn.execute("INSERT OR IGNORE INTO users (tg_id, language, created_at) VALUES (?, ?, ?)",
+                     (_check_tg_id(tg_id), language, int(self._clock())))
+
+    # --- users ----------------------------------------------------------------------------
+
+    def ensure_user(self, tg_id: int, language: str = DEFAULT_LANGUAGE) -> UserRecord:
+        """The user's record, created (with this language) when new."""
+        with self._write() as conn:
+            self._ensure(conn, tg_id, language)
+        return self.get_user(tg_id)
+
+    def get_user(self, tg_id: int) -> UserRecord | None:
+        """The user's record, or None when unknown."""
+        with self._read() as conn:
+            row = conn.execute("SELECT tg_id, mid, uname, language, created_at FROM users "
+                               "WHERE tg_id = ?", (_check_tg_id(tg_id),)).fetchone()
+        return UserRecord(*row) if row else None
+
+    def list_users(self) -> list[UserRecord]:
+        """Every user, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT tg_id, mid, uname, language, created_at FROM users "
+                                "ORDER BY created_at, tg_id").fetchall()
+        return [UserRecord(*row) for row in rows]
+
+    def set_bilibili_account(self, tg_id: int, mid: int, uname: str) -> None:
+        """Link the user to a Bilibili account (mid and name)."""
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute("UPDATE users SET mid = ?, uname = ? WHERE tg_id = ?",
+                         (int(mid), str(uname), tg_id))
+
+    def set_language(self, tg_id: int, language: str) -> None:
+        """Set the user's interface language."""
+        with self._write() as conn:
+            self._ensure(conn, tg_id, language)
+            conn.execute("UPDATE users SET language = ? WHERE tg_id = ?", (str(language), tg_id))
+
+    # --- credentials ----------------------------------------------------------------------
+
+    def save_credentials(self, tg_id: int, creds: Credentials) -> None:
+        """Store (replace) the user's Bilibili login, encrypted."""
+        token = self._cipher.encrypt(creds)
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute("INSERT INTO credentials (tg_id, token, updated_at) VALUES (?, ?, ?) "
+                         "ON CONFLICT (tg_id) DO UPDATE SET token = excluded.token, "
+                         "updated_at = excluded.updated_at",
+                         (tg_id, token, int(self._clock())))
+
+    def load_credentials(self, tg_id: int) -> Credentials | None:
+        """The user's login, or None. Raises CredentialsUnreadable when it cannot be decrypted."""
+        with self._read() as conn:
+            row = conn.execute("SELECT token FROM credentials WHERE tg_id = ?",
+                               (_check_tg_id(tg_id),)).fetchone()
+        if row is None:
+            return None
+        return self._cipher.decrypt(row[0])
+
+    def delete_credentials(self, tg_id: int) -> None:
+        """Forget the user's login (the rest of their data stays)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM credentials WHERE tg_id = ?", (_check_tg_id(tg_id),))
+
+    # --- behaviour ------------------------------------------------------------------------
+
+    def save_behaviour(self, tg_id: int, videos: Iterable[Video]) -> None:
+        """Upsert behaviour records by bvid, merging with what is stored (flags are OR-ed)."""
+        batch: dict[str, Video] = {}
+        for video in videos:
+            seen = batch.get(video.bvid)
+            batch[video.bvid] = video if seen is None else merge_videos(seen, video)
+        if not batch:
+            return
+        now = int(self._clock())
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            for bvids in _chunks(list(batch)):
+                marks = ",".join("?" * len(bvids))
+                for bvid, text in conn.execute(
+                        f"SELECT bvid, video FROM behaviour WHERE tg_id = ? AND bvid IN ({marks})",
+                        (tg_id, *bvids)):
+                    batch[bvid] = merge_videos(video_from_json(text), batch[bvid])
+            conn.executemany(
+                "INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tg_id, bvid) DO UPDATE SET "
+                "view_at = excluded.view_at, video = excluded.video, "
+                "updated_at = excluded.updated_at",
+                [(tg_id, v.bvid, int(v.view_at), video_to_json(v), now) for v in batch.values()])
+
+    def load_behaviour(self, tg_id: int) -> list[Video]:
+        """The user's behaviour records, newest view_at first (unwatched ones last)."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT video FROM behaviour WHERE tg_id = ? "
+                                "ORDER BY view_at DESC, rowid", (_check_tg_id(tg_id),)).fetchall()
+        return [video_from_json(row[0]) for row in rows]
+
+    def count_behaviour(self, tg_id: int) -> int:
+        """How many behaviour records the user has."""
+        with self._read() as conn:
+            return conn.execute("SELECT COUNT(*) FROM behaviour WHERE tg_id = ?",
+                                (_check_tg_id(tg_id),)).fetchone()[0]
+
+    # --- candidate pools ------------------------------------------------------------------
+
+    def save_pool(self, tg_id: int, source: str, videos: Iterable[Video]) -> None:
+        """Remember candidates seen from a source ("popular", "feed"); newest kept, capped."""
+        if not isinstance(source, str) or not source:
+            raise ValueError("source must be a non-empty string")
+        rows, seen = [], set()
+        now = self._clock()
+        for video in videos:
+            if video.bvid not in seen:
+                seen.add(video.bvid)
+                rows.append((tg_id, source, video.bvid, video_to_json(video), now, len(rows)))
+        if not rows:
+            return
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.executemany(
+                "INSERT INTO pools (tg_id, source, bvid, video, seen_at, position) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tg_id, source, bvid) DO UPDATE SET "
+                "video = excluded.video, seen_at = excluded.seen_at, "
+                "position = excluded.position", rows)
+            conn.execute(
+                "DELETE FROM pools WHERE tg_id = ? AND source = ? AND rowid NOT IN ("
+                " SELECT rowid FROM pools WHERE tg_id = ? AND source = ?"
+                " ORDER BY seen_at DESC, position LIMIT ?)",
+                (tg_id, source, tg_id, source, self._pool_cap))
+
+    def load_pool(self, tg_id: int) -> list[Video]:
+        """Candidates seen for the user from every source, most recently seen first, unique."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT bvid, video FROM pools WHERE tg_id = ? "
+                                "ORDER BY seen_at DESC, position",
+                                (_check_tg_id(tg_id),)).fetchall()
+        videos, seen = [], set()
+        for bvid, text in rows:
+            if bvid not in seen:
+                seen.add(bvid)
+                videos.append(video_from_json(text))
+        return videos
+
+    # --- feedback -------------------------------------------------------------------------
+
+    def add_feedback(self, tg_id: int, bvid: str, value: int, video: Video | None = None) -> None:
+        """Record 👍 (+1) or 👎 (-1) for a video; the latest one wins."""
+        if value not in (1, -1) or isinstance(value, bool):
+            raise ValueError("feedback value must be +1 or -1")
+        if video is not None and video.bvid != bvid:
+            raise ValueError("feedback video does not match bvid")
+        text = video_to_json(video) if video is not None else None
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute(
+                "INSERT INTO feedback (tg_id, bvid, value, video, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (tg_id, bvid) DO UPDATE SET value = excluded.value, "
+                "video = COALESCE(excluded.video, feedback.video), at = excluded.at",
+                (tg_id, str(bvid), int(value), text, self._clock()))
+
+    def load_feedback(self, tg_id: int) -> dict[str, int]:
+        """bvid -> +1 / -1 for every video the user rated."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT bvid, value FROM feedback WHERE tg_id = ?",
+                                (_check_tg_id(tg_id),)).fetchall()
+        return dict(rows)
+
+    def feedback_videos(self, tg_id: int) -> list[tuple[Video, int]]:
+        """(video, value) for every rating, newest first.
+
+        When the rating came without a video record, the user's behaviour or pool record of
+        that video is used, else a record with only the bvid."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT f.bvid, f.value, COALESCE(f.video, b.video, "
+                " (SELECT p.video FROM pools p WHERE p.tg_id = f.tg_id AND p.bvid = f.bvid"
+                "  ORDER BY p.seen_at DESC LIMIT 1)) "
+                "FROM feedback f LEFT JOIN behaviour b ON b.tg_id = f.tg_id AND b.bvid = f.bvid "
+                "WHERE f.tg_id = ? ORDER BY f.at DESC, f.rowid DESC",
+                (_check_tg_id(tg_id),)).fetchall()
+        return [(video_from_json(text) if text else Video(bvid=bvid), value)
+                for bvid, value, text in rows]
+
+    # --- sent videos ----------------------------------------------------------------------
+
+    def record_sent(self, tg_id: int, bvids: Iterable[str], channel: str) -> None:
+        """Remember that these videos were sent to the user on a channel (hot/explore/digest)."""
+        if not isinstance(channel, str) or not channel:
+            raise ValueError("channel must be a non-empty string")
+        now = self._clock()
+        rows = [(tg_id, str(bvid), channel, now) for bvid in dict.fromkeys(bvids)]
+        if not rows:
+            return
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.executemany("INSERT INTO sent (tg_id, bvid, channel, sent_at) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT (tg_id, channel, bvid) DO UPDATE SET "
+                             "sent_at = excluded.sent_at", rows)
+
+    def sent_bvids(self, tg_id: int, channel: str | None = None) -> set[str]:
+        """The videos already sent to the user, on one channel or on any."""
+        with self._read() as conn:
+            if channel is None:
+                rows = conn.execute("SELECT bvid FROM sent WHERE tg_id = ?",
+                                    (_check_tg_id(tg_id),))
+            else:
+                rows = conn.execute("SELECT bvid FROM sent WHERE tg_id = ? AND channel = ?",
+                                    (_check_tg_id(tg_id), channel))
+            return {row[0] for row in rows}
+
+    # --- digest ---------------------------------------------------------------------------
+
+    def set_digest(self, tg_id: int, time_hhmm: str | None, timezone: str) -> None:
+        """Set the daily digest time ("HH:MM", None = off) and zone; keeps paused/last sent."""
+        if time_hhmm is not None and not _HHMM.match(time_hhmm):
+            raise ValueError("digest time must be HH:MM (00:00-23:59)")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ValueError(f"unknown time zone {timezone!r}") from None
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute("INSERT INTO digest (tg_id, time_hhmm, timezone) VALUES (?, ?, ?) "
+                         "ON CONFLICT (tg_id) DO UPDATE SET time_hhmm = excluded.time_hhmm, "
+                         "timezone = excluded.timezone", (tg_id, time_hhmm, timezone))
+
+    def get_digest(self, tg_id: int) -> DigestSetting | None:
+        """The user's digest setting, or None if they never set one."""
+        with self._read() as conn:
+            row = conn.execute("SELECT time_hhmm, timezone, last_sent_date, paused FROM digest "
+                               "WHERE tg_id = ?", (_check_tg_id(tg_id),)).fetchone()
+        return DigestSetting(row[0], row[1], row[2], bool(row[3])) if row else None
+
+    def digest_users(self) -> list[tuple[int, DigestSetting]]:
+        """Every user whose digest is on (paused ones included), by tg_id."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT tg_id, time_hhmm, timezone, last_sent_date, paused "
+                                "FROM digest WHERE time_hhmm IS NOT NULL ORDER BY tg_id").fetchall()
+        return [(row[0], DigestSetting(row[1], row[2], row[3], bool(row[4]))) for row in rows]
+
+    def mark_digest_sent(self, tg_id: int, date_iso: str) -> None:
+        """Record the local date (YYYY-MM-DD) on which the user's digest went out."""
+        if not isinstance(date_iso, str) or not _DATE.match(date_iso):
+            raise ValueError("digest date must be YYYY-MM-DD")
+        with self._write() as conn:
+            conn.execute("UPDATE digest SET last_sent_date = ? WHERE tg_id = ?",
+                         (date_iso, _check_tg_id(tg_id)))
+
+    def set_digest_paused(self, tg_id: int, paused: bool) -> None:
+        """Pause or resume the user's digest (no effect when they have none)."""
+        with self._write() as conn:
+            conn.execute("UPDATE digest SET paused = ? WHERE tg_id = ?",
+                         (1 if paused else 0, _check_tg_id(tg_id)))
+
+    # --- models ---------------------------------------------------------------------------
+
+    def model_dir(self, tg_id: int) -> Path:
+        """``data_dir/models/<tg_id>/``, created on demand."""
+        return user_model_dir(self.data_dir, tg_id)
+
+    def register_model(self, tg_id: int, path: str | os.PathLike, metrics: Mapping[str, float],
+                       n_records: int) -> ModelRecord:
+        """Record a newly trained model file of the user; it becomes their latest."""
+        path = Path(path)
+        try:
+            stored = str(path.resolve().relative_to(self.data_dir.resolve()))
+        except ValueError:
+            stored = str(path.resolve())
+        metrics_json = json.dumps(dict(metrics), default=_json_number)
+        trained_at = self._clock()
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute("INSERT INTO models (tg_id, path, trained_at, metrics, n_records) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (tg_id, stored, trained_at, metrics_json, int(n_records)))
+        return ModelRecord(tg_id, self.data_dir / stored, trained_at, json.loads(metrics_json),
+                           int(n_records))
+
+    def latest_model(self, tg_id: int) -> ModelRecord | None:
+        """The user's most recently registered model, or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT path, trained_at, metrics, n_records FROM models "
+                               "WHERE tg_id = ? ORDER BY trained_at DESC, id DESC LIMIT 1",
+                               (_check_tg_id(tg_id),)).fetchone()
+        if row is None:
+            return None
+        return ModelRecord(tg_id, self.data_dir / row[0], row[1], json.loads(row[2]), row[3])
+
+    # --- erasure --------------------------------------------------------------------------
+
+    def erase_user(self, tg_id: int) -> None:
+        """Remove every row of the user in every table and their model files.
+
+        Rows are overwritten on delete (secure_delete) and the WAL is checkpointed and
+        truncated, so no copy of the erased data lingers in the database files."""
+        _check_tg_id(tg_id)
+        with self._write() as conn:
+            tables = schema.per_user_tables(conn)
+            # children first; users last (the foreign keys would cascade anyway)
+            for table in sorted(tables, key=lambda name: name == "users"):
+                conn.execute(f'DELETE FROM "{table}" WHERE tg_id = ?', (tg_id,))
+        try:
+            remove_user_files(self.data_dir, tg_id)
+        finally:
+            self.checkpoint()
+        logger.info("erased user %s", tg_id)
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate the WAL to zero bytes."""
+        with self._read() as conn:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            logger.warning("WAL checkpoint incomplete: another reader holds the database")

@@ -1,0 +1,137 @@
+"""The one module that owns the SQL schema: versioned migrations applied in order.
+
+The schema version lives in ``PRAGMA user_version``. Each migration is a tuple of SQL statements;
+``migrate`` applies the missing ones in order, each inside its own transaction together with the
+version bump, so a failure leaves the database at the previous version with nothing half-done.
+Every table holds per-user data keyed by a ``tg_id`` column (``erase_user`` relies on that, and a
+test checks it), so a new table added here is erased with its user automatically.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Sequence
+
+from storage.errors import SchemaVersionError
+
+logger = logging.getLogger(__name__)
+
+Migration = Sequence[str]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: the base tables
+    (
+        """CREATE TABLE users (
+               tg_id      INTEGER PRIMARY KEY,
+               mid        INTEGER NOT NULL DEFAULT 0,
+               uname      TEXT    NOT NULL DEFAULT '',
+               language   TEXT    NOT NULL DEFAULT 'zh',
+               created_at INTEGER NOT NULL
+           )""",
+        """CREATE TABLE credentials (
+               tg_id      INTEGER PRIMARY KEY REFERENCES users(tg_id) ON DELETE CASCADE,
+               token      BLOB    NOT NULL,   -- Fernet token of {cookies, refresh_token} JSON
+               updated_at INTEGER NOT NULL
+           )""",
+        """CREATE TABLE behaviour (
+               tg_id      INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               bvid       TEXT    NOT NULL,
+               view_at    INTEGER NOT NULL DEFAULT 0,
+               video      TEXT    NOT NULL,   -- Video as JSON
+               updated_at INTEGER NOT NULL,
+               PRIMARY KEY (tg_id, bvid)
+           )""",
+        """CREATE TABLE pools (
+               tg_id    INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               source   TEXT    NOT NULL,
+               bvid     TEXT    NOT NULL,
+               video    TEXT    NOT NULL,
+               seen_at  REAL    NOT NULL,
+               position INTEGER NOT NULL,       -- order within the batch it was seen in
+               PRIMARY KEY (tg_id, source, bvid)
+           )""",
+        """CREATE TABLE feedback (
+               tg_id INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               bvid  TEXT    NOT NULL,
+               value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+               video TEXT,
+               at    REAL    NOT NULL,
+               PRIMARY KEY (tg_id, bvid)
+           )""",
+        """CREATE TABLE sent (
+               tg_id   INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               bvid    TEXT    NOT NULL,
+               channel TEXT    NOT NULL,
+               sent_at REAL    NOT NULL,
+               PRIMARY KEY (tg_id, channel, bvid)
+           )""",
+        """CREATE TABLE digest (
+               tg_id          INTEGER PRIMARY KEY REFERENCES users(tg_id) ON DELETE CASCADE,
+               time_hhmm      TEXT,
+               timezone       TEXT    NOT NULL,
+               last_sent_date TEXT,
+               paused         INTEGER NOT NULL DEFAULT 0
+           )""",
+        """CREATE TABLE models (
+               id         INTEGER PRIMARY KEY AUTOINCREMENT,
+               tg_id      INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               path       TEXT    NOT NULL,   -- relative to the data directory when inside it
+               trained_at REAL    NOT NULL,
+               metrics    TEXT    NOT NULL,   -- JSON object
+               n_records  INTEGER NOT NULL
+           )""",
+    ),
+    # 2: indexes for the read paths (newest behaviour first, pools by recency, latest model)
+    (
+        "CREATE INDEX behaviour_by_view ON behaviour (tg_id, view_at DESC)",
+        "CREATE INDEX pools_by_seen ON pools (tg_id, seen_at DESC, position)",
+        "CREATE INDEX models_by_user ON models (tg_id, trained_at DESC)",
+        "CREATE INDEX digest_on ON digest (time_hhmm) WHERE time_hhmm IS NOT NULL",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version the database is at (0 for a new, empty one)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the database up to ``len(migrations)``; returns the number of steps applied.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) so the explicit transactions
+    here are the only ones. Raises SchemaVersionError for a database newer than this code."""
+    current = schema_version(conn)
+    target = len(migrations)
+    if current > target:
+        raise SchemaVersionError(
+            f"database schema version {current} is newer than this BiliRec knows ({target})")
+    applied = 0
+    for version in range(current + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # re-read under the write lock: another process may have migrated meanwhile
+            if schema_version(conn) >= version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in migrations[version - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied += 1
+        logger.info("storage schema migrated to version %d", version)
+    return applied
+
+
+def per_user_tables(conn: sqlite3.Connection) -> list[str]:
+    """Every table that has a ``tg_id`` column, read from the database itself."""
+    names = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+    return [name for name in names
+            if any(col[1] == "tg_id" for col in conn.execute(f'PRAGMA table_info("{name}")'))]

@@ -1,0 +1,118 @@
+"""Migrations: a fresh database, reopening, upgrading an old one, failures, newer versions."""
+from __future__ import annotations
+
+import sqlite3
+import stat
+
+import pytest
+
+from storage import SchemaVersionError, Storage, StorageError, Video
+from storage.db import DB_FILENAME
+from storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate, per_user_tables, schema_version
+
+
+def connect(path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def tables(conn) -> set[str]:
+    return {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+
+
+def indexes(conn) -> set[str]:
+    return {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")}
+
+
+def test_fresh_database_reaches_latest_version(data_dir, key):
+    with Storage(data_dir, key):
+        pass
+    conn = connect(data_dir / DB_FILENAME)
+    assert schema_version(conn) == SCHEMA_VERSION == len(MIGRATIONS) >= 2
+    assert {"users", "credentials", "behaviour", "pools", "feedback", "sent", "digest",
+            "models"} <= tables(conn)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_reopen_is_idempotent(data_dir, key):
+    with Storage(data_dir, key) as store:
+        store.ensure_user(1)
+    conn = connect(data_dir / DB_FILENAME)
+    before = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    assert migrate(conn) == 0
+    conn.close()
+    with Storage(data_dir, key) as store:
+        assert store.get_user(1) is not None
+    conn = connect(data_dir / DB_FILENAME)
+    assert conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() \
+        == before
+    conn.close()
+
+
+def test_old_version_upgrades_and_keeps_rows(data_dir, key):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(data_dir / DB_FILENAME)
+    assert migrate(conn, MIGRATIONS[:1]) == 1
+    assert schema_version(conn) == 1
+    conn.execute("INSERT INTO users (tg_id, mid, uname, language, created_at) "
+                 "VALUES (1, 2, 'u', 'en', 5)")
+    conn.execute("""INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at)
+                    VALUES (1, 'BV1', 9, '{"bvid": "BV1", "view_at": 9}', 5)""")
+    assert "behaviour_by_view" not in indexes(conn)
+    conn.close()
+    with Storage(data_dir, key) as store:
+        assert store.get_user(1).uname == "u"
+        assert store.load_behaviour(1) == [Video("BV1", view_at=9)]
+    conn = connect(data_dir / DB_FILENAME)
+    assert schema_version(conn) == SCHEMA_VERSION
+    assert {"behaviour_by_view", "pools_by_seen", "models_by_user"} <= indexes(conn)
+    conn.close()
+
+
+def test_failed_migration_leaves_previous_version(tmp_path):
+    conn = connect(tmp_path / "db.sqlite3")
+    steps = [
+        ("CREATE TABLE a (tg_id INTEGER)",),
+        ("CREATE TABLE b (tg_id INTEGER)", "THIS IS NOT SQL"),
+    ]
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, steps)
+    assert schema_version(conn) == 1
+    assert tables(conn) == {"a"}          # b was rolled back with the failed step
+    steps[1] = ("CREATE TABLE b (tg_id INTEGER)",)
+    assert migrate(conn, steps) == 1
+    assert schema_version(conn) == 2 and tables(conn) == {"a", "b"}
+    conn.close()
+
+
+def test_newer_database_is_refused(data_dir, key):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(data_dir / DB_FILENAME)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="newer"):
+        Storage(data_dir, key)
+
+
+def test_every_table_is_per_user(store, data_dir):
+    """erase_user deletes by tg_id in every table: a table without one would be forgotten."""
+    conn = connect(data_dir / DB_FILENAME)
+    assert set(per_user_tables(conn)) == tables(conn) == {
+        "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models"}
+    conn.close()
+
+
+def test_database_files_are_private(store, data_dir):
+    store.ensure_user(1)
+    for name in (DB_FILENAME, DB_FILENAME + "-wal", DB_FILENAME + "-shm"):
+        assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
+    assert stat.S_IMODE(data_dir.stat().st_mode) & 0o077 == 0
+
+
+def test_corrupt_database_file_is_reported(data_dir, key):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DB_FILENAME).write_bytes(b"this is not an SQLite database" * 100)
+    with pytest.raises(StorageError, match="cannot open the database"):
+        Storage(data_dir, key)
