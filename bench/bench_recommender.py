@@ -1,0 +1,128 @@
+"""Benchmark of the recommender on this machine; prints figures, asserts nothing.
+
+    python3 bench/bench_recommender.py [--sizes 300,1000,3000] [--repeats 200]
+
+(a) training time for users with 300 / 1,000 / 3,000 behaviour records, through the real
+    Recommender.train (worker process, Storage, registry) — the first job of a fresh worker
+    (process start, TensorFlow import, graph tracing) is reported separately;
+(b) warm scoring latency for 200 candidates: the compiled scorer alone, and the whole
+    Recommender.rank (storage reads, features, scoring, reasons);
+(c) model file size (weights .npz + vocabulary .json);
+(d) peak RSS of the training worker process (and of this serving process).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from recommender import Recommender  # noqa: E402
+from recommender.features import Vocabulary, encode_candidates, serving_context  # noqa: E402
+from recommender.synthetic import make_catalogue, make_user  # noqa: E402
+from recommender.training import vocab_path_for  # noqa: E402
+from storage import Storage, load_or_create_key  # noqa: E402
+
+
+def percentile_ms(samples: list[float], q: float) -> float:
+    return float(np.percentile(samples, q) * 1000.0)
+
+
+def synthetic_behaviour(catalogue, rng, size: int):
+    """A synthetic user with exactly ``size`` behaviour records (newest kept) and pools."""
+    user = make_user(catalogue, rng, n_watches=int(size * 1.8))
+    if len(user.behaviour) < size:
+        raise SystemExit(f"could not generate {size} distinct watches")
+    return user.behaviour[:size], user.pool
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="300,1000,3000")
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rng = np.random.default_rng(2024)
+    catalogue = make_catalogue(rng, n_videos=12000, n_authors=900)
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        storage = Storage(data_dir, load_or_create_key(data_dir, None))
+        rec = Recommender(storage, time_cap_s=120.0)
+        users = {}
+        for tg_id, size in enumerate(sizes, start=1):
+            behaviour, pool = synthetic_behaviour(catalogue, rng, size)
+            storage.ensure_user(tg_id)
+            storage.save_behaviour(tg_id, behaviour)
+            storage.save_pool(tg_id, "popular", pool[:100])
+            storage.save_pool(tg_id, "feed", pool[100:])
+            users[tg_id] = size
+        print(f"{'training':<44}{'seconds':>10}  held-out AUC  epochs")
+        started = time.perf_counter()
+        first = rec.train(1)
+        print(f"{'first job of a fresh worker (%d records)' % sizes[0]:<44}"
+              f"{time.perf_counter() - started:>10.2f}  {first.metrics.get('auc', float('nan')):.3f}"
+              f"        {first.metrics.get('epochs')}")
+        for tg_id, size in users.items():
+            for attempt in ("scratch", "warm start"):
+                if attempt == "scratch":
+                    for record in storage.model_dir(tg_id).glob("*"):
+                        record.unlink()
+                started = time.perf_counter()
+                report = rec.train(tg_id)
+                elapsed = time.perf_counter() - started
+                auc = report.metrics.get("auc", float("nan"))
+                print(f"{'%d records, %s' % (size, attempt):<44}{elapsed:>10.2f}  {auc:.3f}"
+                      f"        {report.metrics.get('epochs')}"
+                      + ("" if report.accepted else f"  (not accepted: {report.message})"))
+
+        tg_id = sizes.index(1000) + 1 if 1000 in sizes else 1
+        record = storage.latest_model(tg_id)
+        model_bytes = record.path.stat().st_size
+        vocab_bytes = vocab_path_for(record.path).stat().st_size
+        watched = {v.bvid for v in storage.load_behaviour(tg_id)}
+        candidates = [v for v in catalogue.videos if v.bvid not in watched][:200]
+        rec.rank(tg_id, candidates, 10, channel="hot")          # load + trace (cold)
+        loaded = rec._loaded(tg_id)
+        vocab: Vocabulary = loaded.vocab
+        inputs = encode_candidates(candidates, serving_context(storage.load_behaviour(tg_id),
+                                                               vocab), vocab)
+        for _ in range(10):
+            loaded.scorer(inputs)
+        scorer_times, rank_times = [], []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            loaded.scorer(inputs)
+            scorer_times.append(time.perf_counter() - t0)
+        for _ in range(max(20, args.repeats // 4)):
+            t0 = time.perf_counter()
+            rec.rank(tg_id, candidates, 10, channel="hot")
+            rank_times.append(time.perf_counter() - t0)
+        print()
+        print(f"warm scoring of 200 candidates (user with {users[tg_id]} records):")
+        print(f"  compiled scorer     p50 {percentile_ms(scorer_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(scorer_times, 95):6.2f} ms   ({len(scorer_times)} runs)")
+        print(f"  Recommender.rank    p50 {percentile_ms(rank_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(rank_times, 95):6.2f} ms   ({len(rank_times)} runs, "
+              f"incl. storage reads, features, reasons)")
+        print()
+        print(f"model files: weights {model_bytes / 1e6:.3f} MB + vocabulary "
+              f"{vocab_bytes / 1e6:.3f} MB = {(model_bytes + vocab_bytes) / 1e6:.3f} MB per user")
+        rec.close()                                    # joins the worker: its rusage is final
+        storage.close()
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    serving_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: training worker {worker_peak:.0f} MB; this serving process "
+          f"{serving_peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

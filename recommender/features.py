@@ -1,0 +1,336 @@
+"""Features — one code path for training and serving.
+
+Item side (``encode_item``): tag ids (zone name + listing tags), UP主 id, title token ids, and
+the quality vector. User side (``WatchContext``): the recent watch sequence (UP主 and zone ids,
+oldest first) and affinity numbers (how often the user watched/engaged with this UP主 and zone,
+and how many of the title's words appear in titles they engaged with). In training the context
+holds the watches strictly before a sample's anchor; at serving it holds the whole history, so
+every candidate sees the user's real latest watches.
+
+Ids: 0 is padding (masked in the model), 1 is "unknown" (out of vocabulary); real ids start at 2.
+Quality: log-ratios (like/view, coin/view, favourite/view, comments/view), log views and log
+duration, standardized with fixed reference figures of ordinary Bilibili videos; a missing count
+gives 0 (the reference mean), so feed candidates without coin counts cope.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from models import (MAX_SEQ, MAX_TAGS, MAX_TITLE, N_AFFINITY, N_QUALITY, PAD_ID, UNKNOWN_ID,
+                    ModelSpec)
+from recommender.labels import POSITIVE_THRESHOLD, Sample, interest, watch_events
+from recommender.text import title_tokens
+from storage.records import Video
+
+FIRST_REAL_ID = 2
+# fixed embedding-table sizes: every user's model has the same shapes, so one traced training
+# graph serves every job, warm starts copy weights as they are, and a model file stays < 1 MB
+TAG_CAPACITY = 512
+AUTHOR_CAPACITY = 2048
+TOKEN_CAPACITY = 4096
+VOCAB_FORMAT = 1
+# which affinity columns describe the UP主, the zone and the title words (for reasons)
+AFFINITY_AUTHOR = [0, 1, 2, 8]
+AFFINITY_ZONE = [3, 4, 6]
+AFFINITY_KEYWORDS = [5, 7]
+# (mean, std) of each quality feature on ordinary videos: log10 views, ln like/view,
+# ln coin/view, ln favourite/view, ln (reply+danmaku)/view, ln(1 + minutes)
+QUALITY_REFERENCE = ((4.5, 1.2), (-3.3, 0.8), (-4.8, 1.0), (-4.2, 0.9), (-4.0, 1.0), (1.8, 0.9))
+QUALITY_CLIP = 4.0
+# how much each standardized quality feature adds to the scalar quality score
+QUALITY_WEIGHTS = (0.35, 0.6, 0.45, 0.45, 0.15, 0.0)
+
+
+def video_tags(video: Video) -> list[str]:
+    """Zone name first, then the listing's tags; lower-cased, de-duplicated, non-empty."""
+    out: dict[str, None] = {}
+    for tag in (video.tname, *video.tags):
+        tag = (tag or "").strip().lower()
+        if tag:
+            out.setdefault(tag, None)
+    return list(out)
+
+
+def _ratio(count: int | None, view: int | None) -> float | None:
+    if count is None or view is None or view <= 0:
+        return None
+    return math.log((count + 1.0) / (view + 1.0))
+
+
+def quality_features(video: Video) -> np.ndarray:
+    """Standardized quality vector (N_QUALITY floats, finite; 0 where a count is missing)."""
+    view = video.view if video.view is not None and video.view >= 0 else None
+    comments = None
+    if video.reply is not None or video.danmaku is not None:
+        comments = (video.reply or 0) + (video.danmaku or 0)
+    raw = (
+        math.log10(view + 1.0) if view is not None else None,
+        _ratio(video.like, view),
+        _ratio(video.coin, view),
+        _ratio(video.favorite, view),
+        _ratio(comments, view),
+        math.log1p(video.duration / 60.0) if video.duration > 0 else None,
+    )
+    out = np.zeros(N_QUALITY, dtype=np.float32)
+    for i, (value, (mean, std)) in enumerate(zip(raw, QUALITY_REFERENCE)):
+        if value is not None and math.isfinite(value):
+            out[i] = max(-QUALITY_CLIP, min(QUALITY_CLIP, (value - mean) / std))
+    return out
+
+
+def quality_score(video: Video) -> float:
+    """A 0..1 quality score from the standardized vector; varies across ordinary videos."""
+    z = quality_features(video)
+    present = [w for w, value in zip(QUALITY_WEIGHTS, z) if value != 0.0 and w]
+    if not present:
+        return 0.5
+    logit = float(np.dot(QUALITY_WEIGHTS, z)) / max(1.0, sum(present))
+    return 1.0 / (1.0 + math.exp(-1.5 * logit))
+
+
+@dataclass
+class Vocabulary:
+    """Per-user vocabularies (id = FIRST_REAL_ID + position) and the score calibration."""
+
+    tags: list[str] = field(default_factory=list)
+    authors: list[int] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    calibration: tuple[float, float] = (1.0, 0.0)   # Platt a, b on logit(p); (1, 0) = none
+
+    def __post_init__(self) -> None:
+        self._tag_ids = {t: i + FIRST_REAL_ID for i, t in enumerate(self.tags)}
+        self._author_ids = {a: i + FIRST_REAL_ID for i, a in enumerate(self.authors)}
+        self._token_ids = {t: i + FIRST_REAL_ID for i, t in enumerate(self.tokens)}
+
+    def tag_id(self, tag: str) -> int:
+        return self._tag_ids.get(tag, UNKNOWN_ID)
+
+    def author_id(self, mid: int) -> int:
+        if not mid:
+            return PAD_ID
+        return self._author_ids.get(int(mid), UNKNOWN_ID)
+
+    def token_id(self, token: str) -> int:
+        return self._token_ids.get(token, UNKNOWN_ID)
+
+    def spec(self) -> ModelSpec:
+        """The model's sizes: the fixed table capacities (the vocabularies never exceed them)."""
+        return ModelSpec(n_tags=TAG_CAPACITY, n_authors=AUTHOR_CAPACITY, n_tokens=TOKEN_CAPACITY)
+
+    def to_json(self) -> str:
+        return json.dumps({"format": VOCAB_FORMAT, "tags": self.tags, "authors": self.authors,
+                           "tokens": self.tokens, "calibration": list(self.calibration)},
+                          ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Vocabulary":
+        data = json.loads(text)
+        if data.get("format") != VOCAB_FORMAT:
+            raise ValueError(f"unsupported vocabulary format {data.get('format')!r}")
+        a, b = data.get("calibration", (1.0, 0.0))
+        return cls([str(t) for t in data["tags"]], [int(a_) for a_ in data["authors"]],
+                   [str(t) for t in data["tokens"]], (float(a), float(b)))
+
+
+def build_vocabulary(videos: Iterable[Video], *, previous: Vocabulary | None = None,
+                     min_count: int = 2) -> Vocabulary:
+    """Vocabularies of the values seen in at least ``min_count`` videos, most frequent first.
+
+    With ``previous`` (warm start) every old entry keeps its id and new entries are appended,
+    so the old embedding rows stay valid; the table capacities bound the vocabularies.
+    """
+    tag_counts: Counter[str] = Counter()
+    author_counts: Counter[int] = Counter()
+    token_counts: Counter[str] = Counter()
+    unique: dict[str, Video] = {}
+    for video in videos:  # one count per video, however many samples it appears in
+        unique.setdefault(video.bvid, video)
+    for video in unique.values():
+        tag_counts.update(video_tags(video))
+        if video.owner_mid:
+            author_counts[int(video.owner_mid)] += 1
+        token_counts.update(title_tokens(video.title))
+
+    def grow(old: list, counts: Counter, cap: int) -> list:
+        kept = list(old)[:cap]
+        known = set(kept)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        for value, count in ranked:
+            if len(kept) >= cap:
+                break
+            if count >= min_count and value not in known:
+                kept.append(value)
+                known.add(value)
+        return kept
+
+    old = previous or Vocabulary()
+    return Vocabulary(grow(old.tags, tag_counts, TAG_CAPACITY - FIRST_REAL_ID),
+                      grow(old.authors, author_counts, AUTHOR_CAPACITY - FIRST_REAL_ID),
+                      grow(old.tokens, token_counts, TOKEN_CAPACITY - FIRST_REAL_ID))
+
+
+@dataclass(frozen=True)
+class ItemFeatures:
+    """The candidate-side inputs of one video."""
+
+    tags: np.ndarray      # int32 [MAX_TAGS]
+    author: int
+    title: np.ndarray     # int32 [MAX_TITLE]
+    quality: np.ndarray   # float32 [N_QUALITY]
+
+
+def encode_item(video: Video, vocab: Vocabulary) -> ItemFeatures:
+    """Candidate-side features; identical in training and serving for the same video."""
+    tags = np.zeros(MAX_TAGS, dtype=np.int32)
+    for i, tag in enumerate(video_tags(video)[:MAX_TAGS]):
+        tags[i] = vocab.tag_id(tag)
+    title = np.zeros(MAX_TITLE, dtype=np.int32)
+    for i, token in enumerate(title_tokens(video.title)[:MAX_TITLE]):
+        title[i] = vocab.token_id(token)
+    return ItemFeatures(tags, vocab.author_id(video.owner_mid), title, quality_features(video))
+
+
+class WatchContext:
+    """What the user had watched up to some moment: the sequence and the affinity counters."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self._recent: deque[tuple[int, int]] = deque(maxlen=MAX_SEQ)
+        self._recent_raw: deque[tuple[int, str]] = deque(maxlen=MAX_SEQ)
+        self.n_watches = 0
+        self.n_positive = 0
+        self.author_watches: Counter[int] = Counter()
+        self.author_positive: Counter[int] = Counter()
+        self.author_negative: Counter[int] = Counter()
+        self.zone_watches: Counter[str] = Counter()
+        self.zone_positive: Counter[str] = Counter()
+        self.positive_tokens: Counter[str] = Counter()
+        self.negative_tokens: Counter[str] = Counter()
+
+    def add(self, video: Video) -> None:
+        """Record one watch (its label from ``labels.interest``)."""
+        zone = (video.tname or "").strip().lower()
+        self._recent.append((self.vocab.author_id(video.owner_mid),
+                             self.vocab.tag_id(zone) if zone else UNKNOWN_ID))
+        self._recent_raw.append((video.owner_mid, zone))
+        label = interest(video)
+        self.n_watches += 1
+        self.author_watches[video.owner_mid] += 1
+        if zone:
+            self.zone_watches[zone] += 1
+        if label >= POSITIVE_THRESHOLD:
+            self.n_positive += 1
+            self.author_positive[video.owner_mid] += 1
+            if zone:
+                self.zone_positive[zone] += 1
+            self.positive_tokens.update(title_tokens(video.title))
+        elif label == 0.0:
+            self.author_negative[video.owner_mid] += 1
+            self.negative_tokens.update(title_tokens(video.title))
+
+    def sequence(self) -> tuple[np.ndarray, np.ndarray]:
+        """(UP主 ids, zone ids) of the latest MAX_SEQ watches, oldest first, left-padded with 0."""
+        authors = np.zeros(MAX_SEQ, dtype=np.int32)
+        zones = np.zeros(MAX_SEQ, dtype=np.int32)
+        offset = MAX_SEQ - len(self._recent)
+        for i, (author, zone) in enumerate(self._recent):
+            authors[offset + i] = author
+            zones[offset + i] = zone
+        return authors, zones
+
+    def affinity(self, video: Video) -> np.ndarray:
+        """N_AFFINITY finite floats: familiarity of this UP主, zone and title words.
+
+        UP主: log watches, log engaged, log abandoned, share of the recent watches; zone: share
+        of watches, share of engaged watches, share of the recent watches; title words: share
+        seen in engaged titles, mean log-odds engaged vs abandoned.
+        """
+        zone = (video.tname or "").strip().lower()
+        mid = video.owner_mid
+        tokens = title_tokens(video.title)
+        known_tokens = sum(1 for t in tokens if self.positive_tokens[t] > 0)
+        odds = [math.log((self.positive_tokens[t] + 1.0) / (self.negative_tokens[t] + 1.0))
+                for t in tokens if self.positive_tokens[t] or self.negative_tokens[t]]
+        recent = len(self._recent_raw)
+        recent_zone = sum(1 for _m, z in self._recent_raw if zone and z == zone)
+        recent_author = sum(1 for m, _z in self._recent_raw if mid and m == mid)
+        return np.array([
+            math.log1p(self.author_watches[mid]) if mid else 0.0,
+            math.log1p(self.author_positive[mid]) if mid else 0.0,
+            math.log1p(self.author_negative[mid]) if mid else 0.0,
+            self.zone_watches[zone] / self.n_watches if zone and self.n_watches else 0.0,
+            self.zone_positive[zone] / self.n_positive if zone and self.n_positive else 0.0,
+            known_tokens / len(tokens) if tokens else 0.0,
+            recent_zone / recent if recent else 0.0,
+            float(np.mean(odds)) if odds else 0.0,
+            recent_author / recent if recent else 0.0,
+        ], dtype=np.float32)
+
+
+def serving_context(behaviour: Iterable[Video], vocab: Vocabulary) -> WatchContext:
+    """The context at serving time: every timed watch, oldest first."""
+    context = WatchContext(vocab)
+    for video in watch_events(behaviour):
+        context.add(video)
+    return context
+
+
+def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, np.ndarray]],
+          affinities: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """Model inputs (see models.wide_deep) from per-row features."""
+    n = len(items)
+    if n == 0:
+        return {"tags": np.zeros((0, MAX_TAGS), np.int32), "author": np.zeros(0, np.int32),
+                "title": np.zeros((0, MAX_TITLE), np.int32),
+                "seq_author": np.zeros((0, MAX_SEQ), np.int32),
+                "seq_zone": np.zeros((0, MAX_SEQ), np.int32),
+                "affinity": np.zeros((0, N_AFFINITY), np.float32),
+                "quality": np.zeros((0, N_QUALITY), np.float32)}
+    return {
+        "tags": np.stack([f.tags for f in items]).astype(np.int32),
+        "author": np.array([f.author for f in items], dtype=np.int32),
+        "title": np.stack([f.title for f in items]).astype(np.int32),
+        "seq_author": np.stack([s[0] for s in sequences]).astype(np.int32),
+        "seq_zone": np.stack([s[1] for s in sequences]).astype(np.int32),
+        "affinity": np.stack(affinities).astype(np.float32),
+        "quality": np.stack([f.quality for f in items]).astype(np.float32),
+    }
+
+
+def encode_candidates(videos: Sequence[Video], context: WatchContext,
+                      vocab: Vocabulary) -> dict[str, np.ndarray]:
+    """Serving inputs: every candidate sees the same (latest) watch context."""
+    sequence = context.sequence()
+    return stack([encode_item(v, vocab) for v in videos], [sequence] * len(videos),
+                 [context.affinity(v) for v in videos])
+
+
+def encode_samples(samples: Sequence[Sample], watches: Sequence[Video],
+                   vocab: Vocabulary) -> dict[str, np.ndarray]:
+    """Training inputs: each sample sees the watches strictly before its anchor.
+
+    ``watches`` are the user's timed watches (any order). One sweep in time order; the
+    returned rows keep the order of ``samples``.
+    """
+    ordered = sorted(range(len(samples)), key=lambda i: samples[i].anchor)
+    events = sorted(watches, key=lambda v: (v.view_at, v.bvid))
+    context = WatchContext(vocab)
+    items: list[ItemFeatures | None] = [None] * len(samples)
+    sequences: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(samples)
+    affinities: list[np.ndarray | None] = [None] * len(samples)
+    position = 0
+    for index in ordered:
+        sample = samples[index]
+        while position < len(events) and events[position].view_at < sample.anchor:
+            context.add(events[position])
+            position += 1
+        items[index] = encode_item(sample.video, vocab)
+        sequences[index] = context.sequence()
+        affinities[index] = context.affinity(sample.video)
+    return stack(items, sequences, affinities)

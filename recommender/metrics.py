@@ -1,0 +1,41 @@
+"""Ranking metrics: AUC, NDCG@k and Recall@k with binary relevance."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+
+def auc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
+    """ROC AUC, or None when only one class is present."""
+    labels = np.asarray(labels)
+    if len(labels) == 0 or labels.min() == labels.max():
+        return None
+    return float(roc_auc_score(labels, np.asarray(scores, dtype=np.float64)))
+
+
+def _order(scores: np.ndarray) -> np.ndarray:
+    # stable descending order; ties keep input order so results are reproducible
+    return np.argsort(-scores, kind="stable")
+
+
+def ndcg_at_k(labels: Sequence[int], scores: Sequence[float], k: int = 10) -> float | None:
+    """NDCG@k (gain 1 per relevant item); None when nothing is relevant."""
+    labels = np.asarray(labels, dtype=np.float64)
+    if labels.sum() <= 0:
+        return None
+    ranked = labels[_order(np.asarray(scores, dtype=np.float64))][:k]
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = float(np.sum(ranked * discounts[:len(ranked)]))
+    ideal = float(np.sum(discounts[:int(min(k, labels.sum()))]))
+    return dcg / ideal
+
+
+def recall_at_k(labels: Sequence[int], scores: Sequence[float], k: int = 10) -> float | None:
+    """Share of the relevant items that make the top k; None when nothing is relevant."""
+    labels = np.asarray(labels, dtype=np.float64)
+    if labels.sum() <= 0:
+        return None
+    ranked = labels[_order(np.asarray(scores, dtype=np.float64))][:k]
+    return float(ranked.sum() / labels.sum())

@@ -1,0 +1,47 @@
+"""The records the recommender hands to the bot: ranked lists, ratings, reasons, training reports.
+
+Reasons are structured (a kind and a value), so the bot renders them in Chinese or English.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from storage.records import Video
+
+ReasonKind = Literal["author", "zone", "keywords", "quality", "popular"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a video is recommended: the UP主, zone, title keywords, quality or popularity."""
+
+    kind: ReasonKind
+    value: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One ranked video with its 0-100 rating and reasons."""
+
+    video: Video
+    rating: int
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class RankedList:
+    """A ranked list; ``provisional`` when no personal model was used."""
+
+    items: list[Recommendation] = field(default_factory=list)
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    """What a training run did; ``accepted`` when the new model replaced the old one."""
+
+    n_records: int
+    accepted: bool
+    metrics: dict = field(default_factory=dict)
+    message: str = ""

@@ -1,0 +1,216 @@
+"""``Recommender``: the thin layer over Storage that trains in a worker process and ranks in-process.
+
+Training runs in a spawned worker process (kept alive, so TensorFlow is imported once) with a
+time cap: the worker stops its epochs at the cap, and a job that overruns the cap plus a grace
+period gets its worker terminated; the previous model stays in use either way. Serving loads the
+user's saved model in this process (TensorFlow imported lazily) and keeps an LRU of loaded models.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from recommender.features import Vocabulary, encode_candidates, serving_context
+from recommender.ranking import (content_reasons, fallback_rank, model_drivers, quality_rank,
+                                 rating_of, select_top, usable_candidates)
+from recommender.results import RankedList, Recommendation, TrainingReport
+from recommender.training import TrainingData, TrainingResult, calibrate, vocab_path_for
+from recommender.worker import init_worker, run_training
+from storage.records import Video
+
+logger = logging.getLogger(__name__)
+
+MIN_RECORDS = 20            # fewer behaviour records: no model, the content fallback ranks
+STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
+MODEL_CACHE_SIZE = 32
+
+
+@dataclass
+class LoadedModel:
+    """A user's model ready to score: the file it came from, vocabularies, compiled scorer."""
+
+    path: Path
+    vocab: Vocabulary
+    scorer: object
+
+
+class Recommender:
+    """Per-user training and ranking over a Storage (see docs/CONTRACTS.md, recommender/)."""
+
+    def __init__(self, storage, *, max_workers: int = 1, time_cap_s: float = 120.0,
+                 seed: int = 1234, cache_size: int = MODEL_CACHE_SIZE) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self.storage = storage
+        self.max_workers = max_workers
+        self.time_cap_s = float(time_cap_s)
+        self.seed = seed
+        self._cache_size = cache_size
+        self._models: OrderedDict[int, LoadedModel] = OrderedDict()
+        self._models_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_workers)
+        self._closed = False
+
+    # --- training -------------------------------------------------------------------------
+
+    def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        with self._executor_lock:
+            if self._closed:
+                raise RuntimeError("the recommender is closed")
+            if self._executor is None:
+                self._executor = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=self.max_workers,
+                    mp_context=multiprocessing.get_context("spawn"), initializer=init_worker)
+            return self._executor
+
+    def _kill_pool(self) -> None:
+        """Terminate the worker processes (after a hang); a new pool starts on the next job."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list(getattr(executor, "_processes", {}).values())
+        for process in processes:
+            process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+
+    def train(self, tg_id: int) -> TrainingReport:
+        """Train the user's model in the worker; blocking. Keeps the old model unless the new wins."""
+        behaviour = self.storage.load_behaviour(tg_id)
+        n_records = len(behaviour)
+        if n_records < MIN_RECORDS:
+            return TrainingReport(n_records, False, {},
+                                  f"too little data ({n_records} records, need {MIN_RECORDS})")
+        data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
+                            self.storage.load_pool(tg_id))
+        previous = self.storage.latest_model(tg_id)
+        previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
+        out_dir = self.storage.model_dir(tg_id)
+        with self._slots:  # the timeout below then counts this job's run time only
+            try:
+                future = self._pool().submit(run_training, data, str(out_dir), self.seed,
+                                             self.time_cap_s, previous_path)
+            except RuntimeError as exc:  # closed, or a broken pool that cannot take jobs
+                logger.warning("training of user %s not started: %s", tg_id, exc)
+                self._kill_pool()
+                return TrainingReport(n_records, False, {}, "training could not start")
+            try:
+                result: TrainingResult = future.result(timeout=self.time_cap_s + STARTUP_GRACE_S)
+            except concurrent.futures.TimeoutError:
+                logger.warning("training of user %s overran its time cap; worker terminated",
+                               tg_id)
+                self._kill_pool()
+                return TrainingReport(n_records, False, {},
+                                      "training timed out; the previous model stays")
+            except Exception as exc:  # a crashed worker or a bug in the job: keep the old model
+                logger.exception("training of user %s failed", tg_id)
+                if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
+                    self._kill_pool()
+                return TrainingReport(n_records, False, {},
+                                      f"training failed ({type(exc).__name__}); "
+                                      "the previous model stays")
+        if not result.accepted or not result.model_path:
+            return TrainingReport(n_records, False, result.metrics, result.message)
+        self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)
+        self._remove_old_files(Path(result.model_path))
+        self.forget(tg_id)
+        logger.info("user %s: new model (%s)", tg_id, result.message)
+        return TrainingReport(n_records, True, result.metrics, result.message)
+
+    @staticmethod
+    def _remove_old_files(current: Path) -> None:
+        """Delete the user's older model/vocabulary files (the registry's latest is ``current``)."""
+        keep = {current.name, vocab_path_for(current).name}
+        for path in current.parent.glob("*"):
+            if path.name in keep or not path.is_file():
+                continue
+            if path.name.startswith(("model-", "vocab-")):
+                path.unlink(missing_ok=True)
+
+    # --- serving --------------------------------------------------------------------------
+
+    def forget(self, tg_id: int) -> None:
+        """Drop the user's cached model (after /logout or a retrain)."""
+        with self._models_lock:
+            self._models.pop(tg_id, None)
+
+    def _loaded(self, tg_id: int) -> LoadedModel | None:
+        record = self.storage.latest_model(tg_id)
+        if record is None:
+            return None
+        path = Path(record.path)
+        with self._models_lock:
+            cached = self._models.get(tg_id)
+            if cached is not None and cached.path == path:
+                self._models.move_to_end(tg_id)
+                return cached
+        with self._load_lock:
+            try:
+                loaded = self._load(path)
+            except (OSError, ValueError, KeyError) as exc:
+                logger.warning("model of user %s unreadable (%s); content fallback", tg_id,
+                               type(exc).__name__)
+                return None
+        with self._models_lock:
+            self._models[tg_id] = loaded
+            self._models.move_to_end(tg_id)
+            while len(self._models) > self._cache_size:
+                self._models.popitem(last=False)
+        return loaded
+
+    @staticmethod
+    def _load(path: Path) -> LoadedModel:
+        from models import Scorer, load_model
+
+        vocab = Vocabulary.from_json(vocab_path_for(path).read_text(encoding="utf-8"))
+        model, _spec = load_model(path)
+        return LoadedModel(path, vocab, Scorer(model))
+
+    def rank(self, tg_id: int | None, candidates: list[Video], n: int, *, channel: str,
+             exclude: set[str] | frozenset[str] = frozenset()) -> RankedList:
+        """Rank candidates for the user (see module doc and docs/CONTRACTS.md)."""
+        n = max(0, int(n))
+        if tg_id is None:
+            usable = usable_candidates(candidates, set(exclude))
+            return RankedList(quality_rank(usable, n), provisional=True)
+        behaviour = self.storage.load_behaviour(tg_id)
+        disliked = {b for b, value in self.storage.load_feedback(tg_id).items() if value < 0}
+        skip = ({v.bvid for v in behaviour} | disliked | set(exclude)
+                | self.storage.sent_bvids(tg_id, channel))
+        usable = usable_candidates(candidates, skip)
+        loaded = self._loaded(tg_id) if usable else None
+        if loaded is None:
+            context = serving_context(behaviour, Vocabulary())
+            return RankedList(fallback_rank(usable, context, n), provisional=True)
+        context = serving_context(behaviour, loaded.vocab)
+        inputs = encode_candidates(usable, context, loaded.vocab)
+        probabilities = loaded.scorer(inputs)
+        calibrated = calibrate(probabilities, loaded.vocab.calibration)
+        ratings = [rating_of(p) for p in calibrated]
+        order_key = [r + float(p) * 1e-3 for r, p in zip(ratings, calibrated)]
+        chosen = select_top(usable, order_key, n)
+        drivers = model_drivers(inputs, chosen, loaded.scorer)
+        items = [Recommendation(usable[i], ratings[i],
+                                content_reasons(usable[i], context, kinds))
+                 for i, kinds in zip(chosen, drivers)]
+        return RankedList(items, provisional=False)
+
+    def close(self) -> None:
+        """Stop the worker process and drop cached models."""
+        with self._executor_lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        with self._models_lock:
+            self._models.clear()

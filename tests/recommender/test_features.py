@@ -1,0 +1,77 @@
+"""Features: one code path for training and serving; padding, unknown values, quality."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from models import PAD_ID, UNKNOWN_ID
+from recommender.features import (Vocabulary, build_vocabulary, encode_candidates,
+                                  encode_item, encode_samples, quality_features, quality_score,
+                                  serving_context)
+from recommender.labels import AFTER_EVERYTHING, Sample, watch_events
+from storage.records import Video
+
+
+def test_training_and_serving_features_are_identical_for_the_same_video(user):
+    vocab = build_vocabulary(user.behaviour + user.pool)
+    watches = watch_events(user.behaviour)
+    candidates = user.pool[:5] + [Video(bvid="BVnew", title="", owner_mid=999999)]
+    # a sample anchored after every watch sees what serving sees: the whole history
+    samples = [Sample(v, 0.0, 1.0, AFTER_EVERYTHING, "feedback") for v in candidates]
+    trained = encode_samples(samples, watches, vocab)
+    served = encode_candidates(candidates, serving_context(user.behaviour, vocab), vocab)
+    assert trained.keys() == served.keys()
+    for name in trained:
+        np.testing.assert_array_equal(trained[name], served[name], err_msg=name)
+    # every candidate sees the user's real latest watches, not zeros
+    assert (served["seq_zone"] > 0).all()
+    latest = max(user.behaviour, key=lambda v: v.view_at)
+    assert served["seq_author"][0, -1] == vocab.author_id(latest.owner_mid)
+
+
+def test_training_rows_only_see_earlier_watches(user):
+    vocab = build_vocabulary(user.behaviour)
+    watches = watch_events(user.behaviour)
+    first = watches[0]
+    rows = encode_samples([Sample(first, 1.0, 1.0, float(first.view_at), "history")], watches,
+                          vocab)
+    assert (rows["seq_zone"] == PAD_ID).all()      # nothing was watched before the first watch
+    assert (rows["affinity"] == 0).all()
+
+
+def test_padding_never_collides_with_real_ids_and_unknowns_map_to_oov(user):
+    vocab = build_vocabulary(user.behaviour)
+    assert min(vocab.tag_id(t) for t in vocab.tags) >= 2
+    assert min(vocab.author_id(a) for a in vocab.authors) >= 2
+    item = encode_item(Video(bvid="x", title="完全没见过的标题词汇xyzzy", owner_mid=424242,
+                             tname="没见过的分区"), vocab)
+    assert item.author == UNKNOWN_ID
+    assert item.tags[0] == UNKNOWN_ID and (item.tags[1:] == PAD_ID).all()
+    assert set(item.title[item.title > 0]) <= {UNKNOWN_ID}
+    empty = encode_item(Video(bvid="y"), vocab)
+    assert empty.author == PAD_ID and (empty.tags == PAD_ID).all() and (empty.title == 0).all()
+    assert np.isfinite(empty.quality).all()
+
+
+def test_warm_start_vocabulary_keeps_old_ids(user):
+    old = build_vocabulary(user.behaviour[:100])
+    grown = build_vocabulary(user.behaviour, previous=old)
+    assert grown.tokens[:len(old.tokens)] == old.tokens
+    assert grown.authors[:len(old.authors)] == old.authors
+    assert len(grown.tokens) >= len(old.tokens)
+    again = Vocabulary.from_json(grown.to_json())
+    assert again.tokens == grown.tokens and again.authors == grown.authors
+
+
+def test_quality_varies_across_ordinary_videos_and_copes_with_missing_counts(catalogue):
+    scores = np.array([quality_score(v) for v in catalogue.videos])
+    assert scores.std() > 0.08
+    assert (scores > 0.95).mean() < 0.05 and (scores < 0.05).mean() < 0.05
+    feed_like = dataclasses.replace(catalogue.videos[0], coin=None, favorite=None, reply=None,
+                                    tname="")
+    assert np.isfinite(quality_features(feed_like)).all()
+    assert 0.0 <= quality_score(feed_like) <= 1.0
+    assert quality_score(Video(bvid="n")) == 0.5
+    zero_views = Video(bvid="z", view=0, like=0, coin=0)
+    assert np.isfinite(quality_features(zero_views)).all()
