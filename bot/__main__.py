@@ -1,0 +1,28 @@
+"""``python -m bot``: read the settings, build the Application, poll Telegram until stopped."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"bilirec: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.app import build_application  # heavy imports only once the settings are good
+
+    application = build_application(settings)
+    logging.getLogger("bot").info("starting; Bot API at %s, data in %s",
+                                  settings.telegram_api_url, settings.data_dir)
+    application.run_polling(allowed_updates=["message", "callback_query"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Daily digests on python-telegram-bot's JobQueue: scheduling, rebuilding at start, sending.
+
+Each user with a digest time has one daily job named ``digest:<tg_id>`` in their own time zone.
+At start-up the jobs are rebuilt from storage, and a digest missed today (bot down at the time)
+is sent once, spread over a few seconds. Sending re-reads the setting, so a stale job of a user
+who logged out or turned the digest off does nothing; a digest is sent at most once a day.
+Many digests due at once go through a semaphore and a short pause each, and AIORateLimiter.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, JobQueue
+
+from bilibili.errors import BilibiliError
+from bot.handlers.common import fault_text, send_list
+from bot.services.accounts import LoginExpired
+from bot.services.container import BotServices
+from bot.services.digest import local_now, missed_today, parse_hhmm
+from bot.texts import text
+from storage import DigestSetting
+
+logger = logging.getLogger(__name__)
+# a busy loop must delay a digest, never drop it (APScheduler's default grace is 1 s)
+JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}
+
+
+def job_name(tg_id: int) -> str:
+    return f"digest:{tg_id}"
+
+
+def unschedule_digest(job_queue: JobQueue, tg_id: int) -> None:
+    """Remove the user's daily job (and a pending missed-digest job)."""
+    for name in (job_name(tg_id), f"digest-missed:{tg_id}"):
+        for job in job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
+
+
+def schedule_digest(job_queue: JobQueue, tg_id: int, setting: DigestSetting) -> None:
+    """(Re)schedule the user's daily job at their time in their zone (none when off)."""
+    unschedule_digest(job_queue, tg_id)
+    if setting.time_hhmm is None:
+        return
+    at = parse_hhmm(setting.time_hhmm).replace(tzinfo=ZoneInfo(setting.timezone))
+    job_queue.run_daily(digest_job, time=at, name=job_name(tg_id), chat_id=tg_id,
+                        user_id=tg_id, data=tg_id, job_kwargs=JOB_KWARGS)
+
+
+def rebuild_digests(application: Application, now_utc: datetime | None = None) -> int:
+    """Schedule every stored digest; queue today's missed ones once. Returns the count."""
+    svc: BotServices = application.bot_data["services"]
+    now_utc = now_utc or datetime.now(timezone.utc)
+    missed = 0
+    users = svc.storage.digest_users()
+    for tg_id, setting in users:
+        schedule_digest(application.job_queue, tg_id, setting)
+        if missed_today(setting, now_utc):
+            application.job_queue.run_once(
+                digest_job, when=1.0 + missed * svc.settings.digest_spread_s,
+                name=f"digest-missed:{tg_id}", chat_id=tg_id, user_id=tg_id, data=tg_id,
+                job_kwargs=JOB_KWARGS)
+            missed += 1
+    logger.info("digests scheduled for %d users, %d missed today queued", len(users), missed)
+    return len(users)
+
+
+async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job callback: send the user's digest (data = tg_id)."""
+    svc: BotServices = context.application.bot_data["services"]
+    setting = await asyncio.to_thread(svc.storage.get_digest, context.job.data)
+    if setting is None or setting.time_hhmm is None:  # logged out or turned off meanwhile
+        context.job.schedule_removal()
+        return
+    await send_digest(svc, context.bot, context.job.data)
+
+
+async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
+    """Send today's digest unless off, paused or already sent today; True when sent."""
+    setting = await asyncio.to_thread(svc.storage.get_digest, tg_id)
+    if setting is None or setting.time_hhmm is None or setting.paused:
+        return False
+    today = local_now(setting.timezone).date().isoformat()
+    if setting.last_sent_date == today:
+        return False
+    async with svc.digest_slots:
+        user = await asyncio.to_thread(svc.storage.get_user, tg_id)
+        lang = user.language if user and user.language else "zh"
+        try:
+            content = await svc.digests.prepare(tg_id, today)
+            if content.hot is None and content.explore is None:
+                logger.info("digest of user %s not sent: %s", tg_id, content.faults[0])
+                await bot.send_message(tg_id, fault_text(content.faults[0], lang),
+                                       parse_mode=ParseMode.HTML)
+                return False
+            header = text(lang, "digest_title", date=today)
+            if content.hot is not None:
+                await send_list(bot, tg_id, content.hot, lang,
+                                header=f"{header}\n{text(lang, 'hot_title')}")
+            if content.explore is not None:
+                await send_list(bot, tg_id, content.explore, lang,
+                                header=f"{header}\n{text(lang, 'explore_title')}")
+            await svc.digests.record(tg_id, content)
+        except LoginExpired:
+            await _tell(bot, tg_id, text(lang, "login_expired"))
+            return False
+        except Forbidden:
+            logger.info("user %s blocked the bot; digest skipped", tg_id)
+            return False
+        except (BilibiliError, TelegramError) as exc:
+            logger.warning("digest of user %s failed: %s", tg_id, exc)
+            return False
+        finally:
+            await asyncio.sleep(svc.settings.digest_spread_s)
+    logger.info("digest sent to user %s", tg_id)
+    return True
+
+
+async def _tell(bot: Bot, chat_id: int, message: str) -> None:
+    try:
+        await bot.send_message(chat_id, message, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        logger.warning("could not message user %s: %s", chat_id, exc)

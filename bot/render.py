@@ -1,0 +1,175 @@
+"""Ranked lists → Telegram HTML messages with 👍/👎 keyboards, within Telegram's limits.
+
+Pure functions: no I/O. Each entry shows the link, the escaped title, UP主, views, duration, the
+rating (``推荐指数 NN`` / ``rating NN``) and the reason; entries are ordered by rating, highest
+first, and split over as many messages as needed so that none exceeds 4096 characters.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.texts import text
+
+if TYPE_CHECKING:
+    from recommender import Reason, Recommendation
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64
+TITLE_MAX_CHARS = 120
+NAME_MAX_CHARS = 40
+REASON_MAX_CHARS = 120
+VIDEOS_PER_KEYBOARD_ROW = 2
+BVID_PATTERN = re.compile(r"^BV[0-9A-Za-z]{10}$")
+FEEDBACK_PREFIX = "fb"
+UP, DOWN = "+", "-"
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """One message: HTML text and keyboard rows of (label, callback_data)."""
+
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    def reply_markup(self) -> InlineKeyboardMarkup | None:
+        """The keyboard as python-telegram-bot markup (None when there are no buttons)."""
+        if not self.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+             for row in self.buttons])
+
+
+def telegram_length(value: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), never less than Python's len."""
+    return max(len(value), len(value.encode("utf-16-le")) // 2)
+
+
+def shorten(value: str, limit: int) -> str:
+    """value cut to at most limit characters, with an ellipsis when cut (before escaping)."""
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def format_views(views: int | None, lang: str) -> str:
+    """1234 → "1234"; 12345 → "1.2万" / "12.3k"; None → "?"."""
+    if views is None:
+        return "?"
+    if lang == "zh":
+        if views >= 100_000_000:
+            return f"{views / 100_000_000:.1f}亿"
+        if views >= 10_000:
+            return f"{views / 10_000:.1f}万"
+        return str(views)
+    if views >= 1_000_000:
+        return f"{views / 1_000_000:.1f}M"
+    if views >= 1_000:
+        return f"{views / 1_000:.1f}k"
+    return str(views)
+
+
+def format_duration(seconds: int) -> str:
+    """75 → "1:15"; 3725 → "1:02:05"."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_reasons(reasons: Iterable["Reason"], lang: str) -> str:
+    """The structured reasons as one escaped line."""
+    parts = []
+    for reason in reasons:
+        key = f"reason_{reason.kind}"
+        value = html.escape(shorten(str(reason.value), REASON_MAX_CHARS // 2))
+        try:
+            parts.append(text(lang, key, value=value))
+        except KeyError:
+            parts.append(value)
+    if not parts:
+        return text(lang, "reason_none")
+    return shorten(("；" if lang == "zh" else "; ").join(parts), REASON_MAX_CHARS * 2)
+
+
+def render_entry(index: int, item: "Recommendation", lang: str) -> str:
+    """One video entry as HTML."""
+    video = item.video
+    title = html.escape(shorten(video.title or video.bvid, TITLE_MAX_CHARS))
+    owner = html.escape(shorten(video.owner_name or "?", NAME_MAX_CHARS))
+    rating = max(0, min(100, int(round(item.rating))))
+    link = html.escape(video.url, quote=True)
+    return (
+        f"{index}. <a href=\"{link}\">{title}</a>\n"
+        f"UP主 {owner} · {text(lang, 'views', views=format_views(video.view, lang))} · "
+        f"{format_duration(video.duration)} · <b>{text(lang, 'rating', rating=rating)}</b>\n"
+        f"💡 {format_reasons(item.reasons, lang)}"
+    )
+
+
+def feedback_data(value: str, bvid: str) -> str:
+    """callback_data of a feedback button, e.g. "fb:+:BV1xx411c7mD" (≤ 64 bytes)."""
+    data = f"{FEEDBACK_PREFIX}:{value}:{bvid}"
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError("callback data too long")
+    return data
+
+
+def parse_feedback_data(data: str | None) -> tuple[int, str] | None:
+    """(+1 or -1, bvid) from a feedback button's data, None when it is not valid."""
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != FEEDBACK_PREFIX or parts[1] not in (UP, DOWN):
+        return None
+    if not BVID_PATTERN.match(parts[2]):
+        return None
+    return (1 if parts[1] == UP else -1), parts[2]
+
+
+def feedback_rows(numbered: Sequence[tuple[int, str]]) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Keyboard rows: each video gets "N 👍" and "N 👎", two videos to a row."""
+    buttons: list[tuple[str, str]] = []
+    for index, bvid in numbered:
+        if not BVID_PATTERN.match(bvid):
+            continue
+        buttons.append((f"{index} 👍", feedback_data(UP, bvid)))
+        buttons.append((f"{index} 👎", feedback_data(DOWN, bvid)))
+    per_row = 2 * VIDEOS_PER_KEYBOARD_ROW
+    return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def render_list(items: Sequence["Recommendation"], lang: str, *, header: str,
+                notes: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:
+    """The list as messages: header and notes first, entries by rating (highest first), each
+    message within ``limit`` characters and carrying the feedback buttons of its entries."""
+    ordered = sorted(items, key=lambda item: item.rating, reverse=True)
+    intro = "\n".join([header, *notes])
+    if not ordered:
+        return [RenderedMessage(f"{intro}\n\n{text(lang, 'nothing')}")]
+    messages: list[RenderedMessage] = []
+    parts: list[str] = [intro]
+    numbered: list[tuple[int, str]] = []
+    for index, item in enumerate(ordered, start=1):
+        entry = render_entry(index, item, lang)
+        candidate = "\n\n".join([*parts, entry])
+        if numbered and telegram_length(candidate) > limit:
+            messages.append(RenderedMessage("\n\n".join(parts), feedback_rows(numbered)))
+            parts, numbered = [], []
+        parts.append(entry)
+        numbered.append((index, item.video.bvid))
+    messages.append(RenderedMessage("\n\n".join(parts), feedback_rows(numbered)))
+    return messages
+
+
+def format_age(seconds: float, lang: str) -> str:
+    """An age such as "5 分钟" / "2 h" (at least one minute)."""
+    minutes = max(1, int(seconds // 60))
+    if minutes < 60:
+        return text(lang, "age_minutes", n=minutes)
+    if minutes < 48 * 60:
+        return text(lang, "age_hours", n=minutes // 60)
+    return text(lang, "age_days", n=minutes // 1440)

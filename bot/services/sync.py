@@ -1,0 +1,95 @@
+"""Sync a user's Bilibili behaviour into storage and retrain their model.
+
+One sync per user at a time. /logout bumps the user's generation: a sync that was running then
+stops after its current step and erases whatever it wrote afterwards, so nothing survives.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, TYPE_CHECKING
+
+from bilibili import BilibiliClient
+from bot.services.accounts import Accounts, UserLocks
+from storage import Storage
+from storage.records import Video
+
+if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
+    from recommender import Recommender
+
+logger = logging.getLogger(__name__)
+
+
+class SyncAborted(Exception):
+    """The user logged out while their sync was running."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync and training achieved."""
+
+    n_records: int
+    accepted: bool
+    metrics: dict[str, Any]
+    message: str
+
+
+class SyncService:
+    """Sync + train per user, serialised per user."""
+
+    def __init__(self, storage: Storage, client: BilibiliClient, recommender: Recommender,
+                 accounts: Accounts, *, history_cap: int) -> None:
+        self.storage = storage
+        self.client = client
+        self.recommender = recommender
+        self.accounts = accounts
+        self.history_cap = history_cap
+        self._locks = UserLocks()
+        self._generation: dict[int, int] = {}
+
+    def busy(self, tg_id: int) -> bool:
+        """Whether a sync of this user is running."""
+        return self._locks.get(tg_id).locked()
+
+    def cancel(self, tg_id: int) -> None:
+        """Make a running sync of this user stop and undo itself (called by /logout)."""
+        self._generation[tg_id] = self._generation.get(tg_id, 0) + 1
+
+    async def sync_and_train(self, tg_id: int) -> SyncResult:
+        """Fetch history, favourites, coins, likes and the feed; store them; train."""
+        async with self._locks.get(tg_id):
+            generation = self._generation.get(tg_id, 0)
+            videos = await self._fetch_behaviour(tg_id)
+            await self._checkpoint(tg_id, generation)
+            await asyncio.to_thread(self.storage.save_behaviour, tg_id, videos)
+            n_records = await asyncio.to_thread(self.storage.count_behaviour, tg_id)
+            logger.info("user %s: synced %d behaviour records", tg_id, n_records)
+            await self._checkpoint(tg_id, generation)
+            report = await asyncio.to_thread(self.recommender.train, tg_id)
+            await self._checkpoint(tg_id, generation)
+            logger.info("user %s: training %s (%s)", tg_id,
+                        "accepted" if report.accepted else "not accepted", report.message)
+            return SyncResult(n_records=report.n_records or n_records, accepted=report.accepted,
+                              metrics=dict(report.metrics), message=report.message)
+
+    async def _fetch_behaviour(self, tg_id: int) -> list[Video]:
+        creds = await self.accounts.credentials(tg_id)
+        mid = creds.mid
+        if not mid:
+            user = await asyncio.to_thread(self.storage.get_user, tg_id)
+            mid = user.mid if user else 0
+        history = await self.accounts.call(
+            tg_id, lambda c: self.client.history(c, cap=self.history_cap))
+        favourites = await self.accounts.call(tg_id, lambda c: self.client.favourites(c, mid))
+        coined = await self.accounts.call(tg_id, lambda c: self.client.coined(c, mid))
+        liked = await self.accounts.call(tg_id, lambda c: self.client.liked(c, mid))
+        feed = await self.accounts.call(tg_id, lambda c: self.client.feed(c))
+        await asyncio.to_thread(self.storage.save_pool, tg_id, "feed", feed)
+        return [*history, *favourites, *coined, *liked]
+
+    async def _checkpoint(self, tg_id: int, generation: int) -> None:
+        if self._generation.get(tg_id, 0) != generation:
+            await asyncio.to_thread(self.storage.erase_user, tg_id)
+            self.recommender.forget(tg_id)
+            raise SyncAborted()

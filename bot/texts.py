@@ -1,0 +1,217 @@
+"""Every user-facing text in Chinese (default) and English, as HTML-mode templates.
+
+``text(lang, key, **values)`` fills a template; values are HTML-escaped by the caller where they
+come from outside (titles, names), see ``bot.render``.
+"""
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+
+COMMANDS = {
+    "zh": [
+        ("start", "开始使用"),
+        ("help", "帮助与命令列表"),
+        ("login", "扫码登录哔哩哔哩"),
+        ("hot", "为你排序的热门视频 [n]"),
+        ("explore", "为你挑选的首页推荐 [n]"),
+        ("digest", "每日推送 [HH:MM [时区]] | off"),
+        ("status", "登录、数据与模型状态"),
+        ("sync", "立即同步并重新训练"),
+        ("logout", "退出并删除你的全部数据"),
+    ],
+    "en": [
+        ("start", "Start"),
+        ("help", "Help and commands"),
+        ("login", "Log in to Bilibili with a QR code"),
+        ("hot", "Popular videos ranked for you [n]"),
+        ("explore", "Your homepage feed ranked for you [n]"),
+        ("digest", "Daily digest [HH:MM [Area/City]] | off"),
+        ("status", "Login, data and model status"),
+        ("sync", "Re-sync and retrain now"),
+        ("logout", "Log out and erase all your data"),
+    ],
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "help": (
+            "<b>BiliRec</b> — 你的私人哔哩哔哩视频推荐。\n"
+            "登录后，我会读取你的观看历史、收藏、投币和点赞，为你单独训练一个小模型，"
+            "给每个视频打出 0–100 的推荐指数并说明理由。\n\n"
+            "/login — 扫码登录哔哩哔哩\n"
+            "/hot [n] — 为你排序的热门视频（默认 10，最多 20；未登录也可用）\n"
+            "/explore [n] — 从你的首页推荐里挑选（需要登录）\n"
+            "/digest [HH:MM [地区/城市]] | off — 查看、设置或关闭每日推送\n"
+            "/status — 登录、数据与模型状态\n"
+            "/sync — 立即同步并重新训练\n"
+            "/logout — 退出并删除你的全部数据\n\n"
+            "每个视频下都有 👍/👎 按钮，你的反馈会用于下一次训练。"
+        ),
+        "unknown_command": "不认识这个命令。发送 /help 查看全部命令。",
+        "qr_caption": "请用哔哩哔哩 App 扫描二维码并确认登录（{minutes} 分钟内有效）。",
+        "qr_scanned": "已扫码，请在手机上确认登录。",
+        "qr_confirmed": "✅ 登录成功。",
+        "qr_expired": "二维码已过期。点击下方按钮获取新的二维码。",
+        "qr_cancelled": "这个二维码已作废（你发起了新的登录）。",
+        "qr_failed": "登录暂时无法完成（哔哩哔哩没有响应）。请稍后再发送 /login。",
+        "qr_new_button": "🔄 新的二维码",
+        "greeting": "你好，<b>{name}</b>！正在同步你的哔哩哔哩数据并训练你的模型，完成后会通知你。",
+        "model_ready": "🎉 模型已就绪：{records} 条记录，留出集 AUC {auc}。试试 /hot 或 /explore。",
+        "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
+                           "你仍可以使用 /hot 和 /explore。",
+        "sync_started": "正在同步并重新训练……",
+        "sync_busy": "正在同步中，请稍候。",
+        "login_needed_explore": "/explore 需要先登录：发送 /login 扫码登录。",
+        "login_needed_sync": "需要先登录：发送 /login 扫码登录。",
+        "login_hint": "提示：发送 /login 登录后，这里会按你的口味排序。",
+        "login_expired": "你的哔哩哔哩登录已失效。请发送 /login 重新登录；在此之前每日推送已暂停。",
+        "bad_count": "数量要写成 1 到 {max} 之间的整数，例如 /{command} 10。",
+        "hot_title": "🔥 <b>热门 · 为你排序</b>",
+        "explore_title": "🧭 <b>探索 · 首页推荐</b>",
+        "digest_title": "📬 <b>每日推送</b> {date}",
+        "provisional": "（尚无个人模型，按质量排序）",
+        "stale": "⚠️ 哔哩哔哩暂时无法访问，以下是 {age} 前的列表。",
+        "nothing": "暂时没有新的视频可推荐。",
+        "risk_control": "哔哩哔哩触发了风控，暂时拒绝请求。请过几分钟再试。",
+        "unavailable": "哔哩哔哩暂时无法访问（超时或服务器错误）。请稍后再试。",
+        "rating": "推荐指数 {rating}",
+        "views": "{views} 播放",
+        "fb_saved_up": "已记录 👍",
+        "fb_saved_down": "已记录 👎，不会再推荐这个视频。",
+        "fb_bad": "这个按钮已失效。",
+        "digest_show": "每日推送：每天 {time}（{zone}）。{paused}",
+        "digest_paused": "当前已暂停：请先 /login 重新登录。",
+        "digest_none": "每日推送未开启。发送 /digest 08:00 开启（可加时区，如 /digest 08:00 Asia/Shanghai）。",
+        "digest_set": "好的，每天 {time}（{zone}）给你推送一份热门和一份探索列表。",
+        "digest_off": "每日推送已关闭。",
+        "digest_bad_time": "时间要写成 HH:MM（24 小时制），例如 /digest 08:00。",
+        "digest_bad_zone": "不认识时区“{zone}”。请写成 地区/城市，例如 Asia/Shanghai。",
+        "digest_usage": "用法：/digest [HH:MM [地区/城市]] 或 /digest off。",
+        "status": (
+            "<b>状态</b>\n"
+            "登录：{login}\n"
+            "记录：{records} 条\n"
+            "模型：{model}\n"
+            "每日推送：{digest}"
+        ),
+        "status_logged_in": "已登录（{name}）",
+        "status_logged_out": "未登录",
+        "status_expired": "已失效，请 /login",
+        "status_no_model": "尚未训练",
+        "status_model": "{trained_at} 训练，AUC {auc}",
+        "status_digest_off": "关闭",
+        "status_digest_on": "每天 {time}（{zone}）",
+        "logout_done": "已退出，并删除了你的登录凭据、行为记录、反馈、模型和推送设置。",
+        "error": "出了点问题，已记录。请稍后再试。",
+        "age_minutes": "{n} 分钟",
+        "age_hours": "{n} 小时",
+        "age_days": "{n} 天",
+        "reason_author": "你常看 UP主 {value}",
+        "reason_zone": "你常看「{value}」分区",
+        "reason_keywords": "关键词：{value}",
+        "reason_quality": "高质量：{value}",
+        "reason_popular": "热门：{value}",
+        "reason_none": "综合推荐",
+    },
+    "en": {
+        "help": (
+            "<b>BiliRec</b> — your personal Bilibili video recommender.\n"
+            "After you log in I read your watch history, favourites, coins and likes, train a "
+            "small model for you alone, and rate every video 0–100 with a reason.\n\n"
+            "/login — log in to Bilibili with a QR code\n"
+            "/hot [n] — popular videos ranked for you (default 10, at most 20; works without login)\n"
+            "/explore [n] — picks from your homepage feed (needs login)\n"
+            "/digest [HH:MM [Area/City]] | off — show, set or turn off the daily digest\n"
+            "/status — login, data and model status\n"
+            "/sync — re-sync and retrain now\n"
+            "/logout — log out and erase all your data\n\n"
+            "Every video has 👍/👎 buttons; your feedback goes into the next training."
+        ),
+        "unknown_command": "I don't know that command. Send /help for the list.",
+        "qr_caption": "Scan this QR code with the Bilibili app and confirm the login "
+                      "(valid for {minutes} minutes).",
+        "qr_scanned": "Scanned. Please confirm the login on your phone.",
+        "qr_confirmed": "✅ Logged in.",
+        "qr_expired": "The QR code has expired. Tap the button below for a new one.",
+        "qr_cancelled": "This QR code was cancelled (you started a new login).",
+        "qr_failed": "The login could not finish (Bilibili did not answer). Please send /login "
+                     "again later.",
+        "qr_new_button": "🔄 New QR code",
+        "greeting": "Hello, <b>{name}</b>! Syncing your Bilibili data and training your model; "
+                    "I'll tell you when it's ready.",
+        "model_ready": "🎉 Your model is ready: {records} records, held-out AUC {auc}. "
+                       "Try /hot or /explore.",
+        "model_not_ready": "Synced ({records} records), but the model was not updated: "
+                           "{reason}. /hot and /explore still work.",
+        "sync_started": "Syncing and retraining…",
+        "sync_busy": "A sync is already running, please wait.",
+        "login_needed_explore": "/explore needs a login: send /login and scan the QR code.",
+        "login_needed_sync": "You need to log in first: send /login.",
+        "login_hint": "Tip: after /login this list is ranked for your taste.",
+        "login_expired": "Your Bilibili login has expired. Please send /login again; your daily "
+                         "digest is paused until then.",
+        "bad_count": "The count must be a whole number from 1 to {max}, e.g. /{command} 10.",
+        "hot_title": "🔥 <b>Hot · ranked for you</b>",
+        "explore_title": "🧭 <b>Explore · your feed</b>",
+        "digest_title": "📬 <b>Daily digest</b> {date}",
+        "provisional": "(no personal model yet: quality order)",
+        "stale": "⚠️ Bilibili is unreachable right now; this is the list from {age} ago.",
+        "nothing": "Nothing new to recommend right now.",
+        "risk_control": "Bilibili's risk control is refusing requests for now. Please try again "
+                        "in a few minutes.",
+        "unavailable": "Bilibili is unreachable right now (timeout or server error). Please try "
+                       "again later.",
+        "rating": "rating {rating}",
+        "views": "{views} views",
+        "fb_saved_up": "Noted 👍",
+        "fb_saved_down": "Noted 👎 — you won't see this video again.",
+        "fb_bad": "This button is no longer valid.",
+        "digest_show": "Daily digest: every day at {time} ({zone}). {paused}",
+        "digest_paused": "Paused until you /login again.",
+        "digest_none": "The daily digest is off. Send /digest 08:00 to turn it on (optionally "
+                       "with a zone: /digest 08:00 Europe/Berlin).",
+        "digest_set": "Done: every day at {time} ({zone}) you get one hot and one explore list.",
+        "digest_off": "The daily digest is off.",
+        "digest_bad_time": "Write the time as HH:MM (24-hour), e.g. /digest 08:00.",
+        "digest_bad_zone": "Unknown time zone “{zone}”. Use Area/City, e.g. Europe/Berlin.",
+        "digest_usage": "Usage: /digest [HH:MM [Area/City]] or /digest off.",
+        "status": (
+            "<b>Status</b>\n"
+            "Login: {login}\n"
+            "Records: {records}\n"
+            "Model: {model}\n"
+            "Daily digest: {digest}"
+        ),
+        "status_logged_in": "logged in ({name})",
+        "status_logged_out": "not logged in",
+        "status_expired": "expired, please /login",
+        "status_no_model": "not trained yet",
+        "status_model": "trained {trained_at}, AUC {auc}",
+        "status_digest_off": "off",
+        "status_digest_on": "every day at {time} ({zone})",
+        "logout_done": "Logged out. Your credentials, behaviour, feedback, model and schedule "
+                       "are erased.",
+        "error": "Something went wrong; it has been logged. Please try again later.",
+        "age_minutes": "{n} min",
+        "age_hours": "{n} h",
+        "age_days": "{n} days",
+        "reason_author": "you often watch {value}",
+        "reason_zone": "you often watch the {value} zone",
+        "reason_keywords": "keywords: {value}",
+        "reason_quality": "quality: {value}",
+        "reason_popular": "popular: {value}",
+        "reason_none": "overall pick",
+    },
+}
+
+
+def language_for(language_code: str | None) -> str:
+    """"en" for English Telegram clients, "zh" (the default) for everyone else."""
+    return "en" if (language_code or "").lower().startswith("en") else "zh"
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The template ``key`` in ``lang`` (falling back to Chinese) filled with values."""
+    table = TEXTS.get(lang, TEXTS["zh"])
+    template = table.get(key, TEXTS["zh"][key])
+    return template.format(**values) if values else template

@@ -1,0 +1,139 @@
+"""Rendering of ranked lists: escaping, limits, order, languages, feedback buttons."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from bot.render import (CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, feedback_data, format_age,
+                        format_duration, format_views, parse_feedback_data, render_list,
+                        telegram_length)
+from recommender import Reason, Recommendation
+from tests.fakes.fake_bilibili import make_video
+
+
+ALLOWED_TAGS = {"a", "b"}
+
+
+def assert_valid_html(message: str) -> None:
+    """Only <a href> and <b>, balanced; every & starts an entity; no stray < or >."""
+    stack = []
+    for match in re.finditer(r"<(/?)([a-z]+)([^>]*)>", message):
+        closing, tag = match.group(1), match.group(2)
+        assert tag in ALLOWED_TAGS, tag
+        if closing:
+            assert stack and stack.pop() == tag
+        else:
+            stack.append(tag)
+    assert not stack
+    stripped = re.sub(r"<[^>]*>", "", message)
+    assert "<" not in stripped and ">" not in stripped
+    assert not re.search(r"&(?!(amp|lt|gt|quot|#x27|#39);)", stripped)
+
+
+def rec(i: int, rating: int, **video_fields) -> Recommendation:
+    return Recommendation(make_video(i, **video_fields), rating,
+                          (Reason("author", "老番茄"), Reason("keywords", "美食, 做饭")))
+
+
+def test_entry_has_link_title_owner_views_duration_rating_reason():
+    item = rec(1, 87, title="Tom & Jerry <2> 🐱🐭", owner_name="UP<主>", view=123456,
+               duration=3725)
+    [message] = render_list([item], "zh", header="🔥 <b>热门</b>")
+    assert f'<a href="https://www.bilibili.com/video/{item.video.bvid}">' in message.text
+    assert "Tom &amp; Jerry &lt;2&gt; 🐱🐭" in message.text
+    assert "UP主 UP&lt;主&gt;" in message.text
+    assert "12.3万 播放" in message.text
+    assert "1:02:05" in message.text
+    assert "推荐指数 87" in message.text
+    assert "你常看 UP主 老番茄" in message.text
+    assert_valid_html(message.text)
+
+
+def test_english_uses_rating_and_english_units():
+    [message] = render_list([rec(2, 64, view=12345)], "en", header="Hot")
+    assert "rating 64" in message.text and "推荐指数" not in message.text
+    assert "12.3k views" in message.text
+    assert "you often watch 老番茄" in message.text
+
+
+def test_entries_are_ordered_by_rating_highest_first():
+    items = [rec(1, 30), rec(2, 95), rec(3, 60)]
+    [message] = render_list(items, "zh", header="h")
+    positions = [message.text.index(f"推荐指数 {r}") for r in (95, 60, 30)]
+    assert positions == sorted(positions)
+    assert message.text.index("1. ") < message.text.index("2. ") < message.text.index("3. ")
+
+
+def test_long_lists_split_within_the_limit_and_keep_every_entry():
+    long_title = "&<>" * 40 + "🎉" * 20
+    items = [rec(i, 100 - i, title=long_title) for i in range(20)]
+    messages = render_list(items, "zh", header="h", limit=1500)
+    assert len(messages) > 1
+    for message in messages:
+        assert telegram_length(message.text) <= 1500
+        assert_valid_html(message.text)
+    joined = "".join(m.text for m in messages)
+    for item in items:
+        assert item.video.bvid in joined
+    # buttons of each message belong to that message's entries
+    for message in messages:
+        for row in message.buttons:
+            for _, data in row:
+                assert parse_feedback_data(data)[1] in message.text
+
+
+def test_twenty_entries_fit_telegram_limits():
+    items = [rec(i, 50, title="长" * 80, owner_name="名" * 30) for i in range(20)]
+    for message in render_list(items, "en", header="h"):
+        assert telegram_length(message.text) <= MESSAGE_LIMIT
+        buttons = [b for row in message.buttons for b in row]
+        assert len(buttons) <= 100
+
+
+def test_feedback_buttons_carry_the_bvid_and_fit_64_bytes():
+    items = [rec(i, 90 - i) for i in range(3)]
+    [message] = render_list(items, "zh", header="h")
+    buttons = [b for row in message.buttons for b in row]
+    assert [label.split()[1] for label, _ in buttons] == ["👍", "👎"] * 3
+    for label, data in buttons:
+        assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert buttons[1][1] == f"fb:-:{items[0].video.bvid}"
+    assert message.reply_markup().inline_keyboard[0][0].callback_data == buttons[0][1]
+
+
+@pytest.mark.parametrize("data", ["", "fb", "fb:+", "fb:x:BV1xx411c7mD", "fb:+:BV1", "xx:+:BV1xx411c7mD",
+                                  "fb:+:BV1xx411c7mD:extra", "fb:-:<script>"])
+def test_bad_feedback_data_is_rejected(data):
+    assert parse_feedback_data(data) is None
+
+
+def test_feedback_data_round_trip():
+    assert parse_feedback_data(feedback_data("+", "BV1xx411c7mD")) == (1, "BV1xx411c7mD")
+    assert parse_feedback_data(feedback_data("-", "BV1xx411c7mD")) == (-1, "BV1xx411c7mD")
+
+
+def test_empty_list_says_nothing_new():
+    [message] = render_list([], "en", header="Hot", notes=["note"])
+    assert "Nothing new" in message.text and "note" in message.text
+    assert message.reply_markup() is None
+
+
+def test_formatting_helpers():
+    assert format_views(None, "zh") == "?"
+    assert format_views(999, "en") == "999"
+    assert format_views(2_500_000, "en") == "2.5M"
+    assert format_views(250_000_000, "zh") == "2.5亿"
+    assert format_duration(75) == "1:15"
+    assert format_duration(0) == "0:00"
+    assert format_age(30, "en") == "1 min"
+    assert format_age(7200, "zh") == "2 小时"
+    assert telegram_length("🎉") == 2
+
+
+def test_escaped_reason_values():
+    item = Recommendation(make_video(5), 70, (Reason("keywords", "<b>&"),))
+    [message] = render_list([item], "zh", header="h")
+    assert html.escape("<b>&") in message.text
+    assert_valid_html(message.text)
