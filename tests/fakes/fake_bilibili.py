@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -624,6 +625,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     wbufsize = -1  # buffered: headers and body leave in one write (no delayed-ACK stalls)
     owner: FakeBilibili
+
+    def setup(self) -> None:
+        super().setup()
+        # large answers leave at once: no Nagle/delayed-ACK stall of ~40 ms a request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def handle(self) -> None:
         try:
