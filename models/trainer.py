@@ -97,12 +97,13 @@ class ModelTrainer:
             start_weights: list[np.ndarray], seed: int, deadline: float,
             validation: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None = None,
             max_epochs: int = 40, patience: int = 4, batch_size: int = 128,
-            no_validation_epochs: int = 8) -> FitOutcome:
+            no_validation_epochs: int = 8, learning_rate: float = 3e-3) -> FitOutcome:
         """Mini-batch training from ``start_weights``; early stopping on the held-out loss."""
         self.model.set_weights(start_weights)
         for variable in self.optimizer.variables:  # moments and step count, not the rate
             if not variable.path.endswith("learning_rate"):
                 variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+        self.optimizer.learning_rate.assign(learning_rate)
         rng = np.random.default_rng(seed)
         n = len(y)
         epochs = max_epochs if validation is not None else min(max_epochs, no_validation_epochs)

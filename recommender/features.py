@@ -35,6 +35,8 @@ TAG_CAPACITY = 512
 AUTHOR_CAPACITY = 2048
 TOKEN_CAPACITY = 4096
 VOCAB_FORMAT = 1
+# encoded candidate rows one serving context keeps (encode_candidates' memo)
+MEMO_CAPACITY = 4096
 # which affinity columns describe the UP主, the zone and the title words (for reasons)
 AFFINITY_AUTHOR = [0, 1, 2, 8]
 AFFINITY_ZONE = [3, 4, 6]
@@ -203,6 +205,8 @@ class WatchContext:
         self.vocab = vocab
         self._recent: deque[tuple[int, int]] = deque(maxlen=MAX_SEQ)
         self._recent_raw: deque[tuple[int, str]] = deque(maxlen=MAX_SEQ)
+        self._recent_authors: Counter[int] = Counter()   # counts over _recent_raw
+        self._recent_zones: Counter[str] = Counter()
         self.n_watches = 0
         self.n_positive = 0
         self.author_watches: Counter[int] = Counter()
@@ -218,7 +222,13 @@ class WatchContext:
         zone = (video.tname or "").strip().lower()
         self._recent.append((self.vocab.author_id(video.owner_mid),
                              self.vocab.tag_id(zone) if zone else UNKNOWN_ID))
+        if len(self._recent_raw) == MAX_SEQ:
+            old_mid, old_zone = self._recent_raw[0]
+            self._recent_authors[old_mid] -= 1
+            self._recent_zones[old_zone] -= 1
         self._recent_raw.append((video.owner_mid, zone))
+        self._recent_authors[video.owner_mid] += 1
+        self._recent_zones[zone] += 1
         label = interest(video)
         self.n_watches += 1
         self.author_watches[video.owner_mid] += 1
@@ -254,12 +264,17 @@ class WatchContext:
         zone = (video.tname or "").strip().lower()
         mid = video.owner_mid
         tokens = title_tokens(video.title)
-        known_tokens = sum(1 for t in tokens if self.positive_tokens[t] > 0)
-        odds = [math.log((self.positive_tokens[t] + 1.0) / (self.negative_tokens[t] + 1.0))
-                for t in tokens if self.positive_tokens[t] or self.negative_tokens[t]]
+        known_tokens = 0
+        odds = []
+        for token in tokens:
+            positive, negative = self.positive_tokens[token], self.negative_tokens[token]
+            if positive:
+                known_tokens += 1
+            if positive or negative:
+                odds.append(math.log((positive + 1.0) / (negative + 1.0)))
         recent = len(self._recent_raw)
-        recent_zone = sum(1 for _m, z in self._recent_raw if zone and z == zone)
-        recent_author = sum(1 for m, _z in self._recent_raw if mid and m == mid)
+        recent_zone = self._recent_zones[zone] if zone else 0
+        recent_author = self._recent_authors[mid] if mid else 0
         return np.array([
             math.log1p(self.author_watches[mid]) if mid else 0.0,
             math.log1p(self.author_positive[mid]) if mid else 0.0,
@@ -268,7 +283,7 @@ class WatchContext:
             self.zone_positive[zone] / self.n_positive if zone and self.n_positive else 0.0,
             known_tokens / len(tokens) if tokens else 0.0,
             recent_zone / recent if recent else 0.0,
-            float(np.mean(odds)) if odds else 0.0,
+            math.fsum(odds) / len(odds) if odds else 0.0,
             recent_author / recent if recent else 0.0,
         ], dtype=np.float32)
 
@@ -303,12 +318,34 @@ def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, n
     }
 
 
-def encode_candidates(videos: Sequence[Video], context: WatchContext,
-                      vocab: Vocabulary) -> dict[str, np.ndarray]:
-    """Serving inputs: every candidate sees the same (latest) watch context."""
-    sequence = context.sequence()
-    return stack([encode_item(v, vocab) for v in videos], [sequence] * len(videos),
-                 [context.affinity(v) for v in videos])
+def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Vocabulary,
+                      memo: dict | None = None) -> dict[str, np.ndarray]:
+    """Serving inputs: every candidate sees the same (latest) watch context.
+
+    ``memo`` (optional, owned by the caller): encoded rows by video, valid for this one
+    ``context`` and ``vocab`` only; reused and filled here, emptied when it reaches
+    ``MEMO_CAPACITY``. Rows come out identical with or without it.
+    """
+    items, affinities = [], []
+    for video in videos:
+        row = None
+        if memo is not None:
+            try:
+                row = memo.get(video)
+            except TypeError:       # an unhashable record (e.g. tags as a list): no memo
+                pass
+        if row is None:
+            row = (encode_item(video, vocab), context.affinity(video))
+            if memo is not None:
+                if len(memo) >= MEMO_CAPACITY:
+                    memo.clear()
+                try:
+                    memo[video] = row
+                except TypeError:
+                    pass
+        items.append(row[0])
+        affinities.append(row[1])
+    return stack(items, [context.sequence()] * len(videos), affinities)
 
 
 def encode_samples(samples: Sequence[Sample], watches: Sequence[Video],

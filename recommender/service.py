@@ -3,7 +3,14 @@
 Training runs in a spawned worker process (kept alive, so TensorFlow is imported once) with a
 time cap: the worker stops its epochs at the cap, and a job that overruns the cap plus a grace
 period gets its worker terminated; the previous model stays in use either way. Serving loads the
-user's saved model in this process (TensorFlow imported lazily) and keeps an LRU of loaded models.
+user's saved model in this process (TensorFlow imported lazily).
+
+Serving cache: per user (LRU over users), the loaded model, the decoded watch history with its
+feature context, the disliked set and the sent sets, each tagged with the storage revision of the
+part of the user's data it came from (``Storage.user_revisions``). Every ``rank`` call reads the
+revisions first (one indexed query) and re-reads exactly the parts that changed, so a new 👎, a
+video sent, a history sync or a new model is seen by the very next call and no caller has to
+invalidate anything.
 """
 from __future__ import annotations
 
@@ -14,8 +21,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Hashable, TypeVar
 
-from recommender.features import Vocabulary, encode_candidates, serving_context
+from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
+from recommender.labels import watch_events
 from recommender.ranking import (content_reasons, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.results import RankedList, Recommendation, TrainingReport
@@ -24,6 +33,7 @@ from recommender.worker import init_worker, run_training
 from storage.records import Video
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIN_RECORDS = 20            # fewer behaviour records: no model, the content fallback ranks
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
@@ -39,6 +49,60 @@ class LoadedModel:
     scorer: object
 
 
+@dataclass(frozen=True)
+class History:
+    """The user's behaviour as ranking needs it: every recorded BV id and the timed watches."""
+
+    bvids: frozenset[str]
+    watches: list[Video]       # oldest first (labels.watch_events)
+
+
+@dataclass(frozen=True)
+class ServingContext:
+    """The history's feature context under one vocabulary, with its encoded-candidate memo."""
+
+    context: WatchContext
+    rows: dict             # encode_candidates' memo for this context
+
+
+class ServingCache:
+    """Per-user values derived from stored data, each valid for one revision of its source.
+
+    ``get`` returns the cached value while the revision it was stored with equals the current
+    one, else calls ``load`` and stores the result. LRU over users; thread-safe (two threads
+    missing at once both load, and the later store wins; both values are correct).
+    """
+
+    def __init__(self, max_users: int) -> None:
+        self._max_users = max_users
+        self._users: OrderedDict[int, dict[str, tuple[Hashable, object]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tg_id: int, key: str, revision: Hashable, load: Callable[[], T]) -> T:
+        with self._lock:
+            entry = self._users.get(tg_id)
+            if entry is not None:
+                self._users.move_to_end(tg_id)
+                hit = entry.get(key)
+                if hit is not None and hit[0] == revision:
+                    return hit[1]
+        value = load()
+        with self._lock:
+            self._users.setdefault(tg_id, {})[key] = (revision, value)
+            self._users.move_to_end(tg_id)
+            while len(self._users) > self._max_users:
+                self._users.popitem(last=False)
+        return value
+
+    def drop(self, tg_id: int) -> None:
+        with self._lock:
+            self._users.pop(tg_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._users.clear()
+
+
 class Recommender:
     """Per-user training and ranking over a Storage (see docs/CONTRACTS.md, recommender/)."""
 
@@ -50,9 +114,7 @@ class Recommender:
         self.max_workers = max_workers
         self.time_cap_s = float(time_cap_s)
         self.seed = seed
-        self._cache_size = cache_size
-        self._models: OrderedDict[int, LoadedModel] = OrderedDict()
-        self._models_lock = threading.Lock()
+        self._cache = ServingCache(cache_size)
         self._load_lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._executor_lock = threading.Lock()
@@ -122,8 +184,8 @@ class Recommender:
         if not result.accepted or not result.model_path:
             return TrainingReport(n_records, False, result.metrics, result.message)
         self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)
+        # no forget(): the registration bumped the model revision, so the next rank reloads
         self._remove_old_files(Path(result.model_path))
-        self.forget(tg_id)
         logger.info("user %s: new model (%s)", tg_id, result.message)
         return TrainingReport(n_records, True, result.metrics, result.message)
 
@@ -140,33 +202,21 @@ class Recommender:
     # --- serving --------------------------------------------------------------------------
 
     def forget(self, tg_id: int) -> None:
-        """Drop the user's cached model (after /logout or a retrain)."""
-        with self._models_lock:
-            self._models.pop(tg_id, None)
+        """Drop everything cached for the user (after /logout; a retrain is noticed anyway)."""
+        self._cache.drop(tg_id)
 
-    def _loaded(self, tg_id: int) -> LoadedModel | None:
+    def _latest_model(self, tg_id: int) -> LoadedModel | None:
+        """The user's registered model, loaded; None without one or when it is unreadable."""
         record = self.storage.latest_model(tg_id)
         if record is None:
             return None
-        path = Path(record.path)
-        with self._models_lock:
-            cached = self._models.get(tg_id)
-            if cached is not None and cached.path == path:
-                self._models.move_to_end(tg_id)
-                return cached
         with self._load_lock:
             try:
-                loaded = self._load(path)
+                return self._load(Path(record.path))
             except (OSError, ValueError, KeyError) as exc:
                 logger.warning("model of user %s unreadable (%s); content fallback", tg_id,
                                type(exc).__name__)
                 return None
-        with self._models_lock:
-            self._models[tg_id] = loaded
-            self._models.move_to_end(tg_id)
-            while len(self._models) > self._cache_size:
-                self._models.popitem(last=False)
-        return loaded
 
     @staticmethod
     def _load(path: Path) -> LoadedModel:
@@ -176,6 +226,21 @@ class Recommender:
         model, _spec = load_model(path)
         return LoadedModel(path, vocab, Scorer(model))
 
+    def _history(self, tg_id: int, revision: int) -> History:
+        def load() -> History:
+            behaviour = self.storage.load_behaviour(tg_id)
+            return History(frozenset(v.bvid for v in behaviour), watch_events(behaviour))
+
+        return self._cache.get(tg_id, "history", revision, load)
+
+    def _context(self, tg_id: int, revisions: dict[str, int], history: History,
+                 model: LoadedModel | None) -> ServingContext:
+        """The serving context of the history under the model's vocabularies (or none)."""
+        vocab = model.vocab if model is not None else Vocabulary()
+        return self._cache.get(
+            tg_id, "context", (revisions["behaviour"], revisions["model"], model is not None),
+            lambda: ServingContext(serving_context(history.watches, vocab), {}))
+
     def rank(self, tg_id: int | None, candidates: list[Video], n: int, *, channel: str,
              exclude: set[str] | frozenset[str] = frozenset()) -> RankedList:
         """Rank candidates for the user (see module doc and docs/CONTRACTS.md)."""
@@ -183,23 +248,30 @@ class Recommender:
         if tg_id is None:
             usable = usable_candidates(candidates, set(exclude))
             return RankedList(quality_rank(usable, n), provisional=True)
-        behaviour = self.storage.load_behaviour(tg_id)
-        disliked = {b for b, value in self.storage.load_feedback(tg_id).items() if value < 0}
-        skip = ({v.bvid for v in behaviour} | disliked | set(exclude)
-                | self.storage.sent_bvids(tg_id, channel))
-        usable = usable_candidates(candidates, skip)
-        loaded = self._loaded(tg_id) if usable else None
-        if loaded is None:
-            context = serving_context(behaviour, Vocabulary())
+        # revisions first: a write after this read makes the next call re-read that part
+        revisions = self.storage.user_revisions(tg_id)
+        history = self._history(tg_id, revisions["behaviour"])
+        disliked = self._cache.get(
+            tg_id, "disliked", revisions["feedback"],
+            lambda: frozenset(b for b, v in self.storage.load_feedback(tg_id).items() if v < 0))
+        sent = self._cache.get(tg_id, f"sent:{channel}", revisions["sent"],
+                               lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
+        usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
+        model = self._cache.get(tg_id, "model", revisions["model"],
+                                lambda: self._latest_model(tg_id))
+        if not usable:
+            return RankedList([], provisional=model is None)
+        serving = self._context(tg_id, revisions, history, model)
+        context = serving.context
+        if model is None:
             return RankedList(fallback_rank(usable, context, n), provisional=True)
-        context = serving_context(behaviour, loaded.vocab)
-        inputs = encode_candidates(usable, context, loaded.vocab)
-        probabilities = loaded.scorer(inputs)
-        calibrated = calibrate(probabilities, loaded.vocab.calibration)
+        inputs = encode_candidates(usable, context, model.vocab, serving.rows)
+        probabilities = model.scorer(inputs)
+        calibrated = calibrate(probabilities, model.vocab.calibration)
         ratings = [rating_of(p) for p in calibrated]
         order_key = [r + float(p) * 1e-3 for r, p in zip(ratings, calibrated)]
         chosen = select_top(usable, order_key, n)
-        drivers = model_drivers(inputs, chosen, loaded.scorer)
+        drivers = model_drivers(inputs, chosen, model.scorer)
         items = [Recommendation(usable[i], ratings[i],
                                 content_reasons(usable[i], context, kinds))
                  for i, kinds in zip(chosen, drivers)]
@@ -212,5 +284,4 @@ class Recommender:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
-        with self._models_lock:
-            self._models.clear()
+        self._cache.clear()

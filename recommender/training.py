@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
-from models.wide_deep import save_weights
+from models.wide_deep import ModelSpec, save_weights
 from recommender.features import Vocabulary, build_vocabulary, encode_samples
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
@@ -152,9 +152,13 @@ def calibrate(probabilities: np.ndarray, calibration: tuple[float, float]) -> np
 
 
 def start_weights(trainer, previous: "SavedModel | None", seed: int) -> list[np.ndarray]:
-    """The previous model's weights where shapes allow (warm start), else fresh ones."""
+    """The previous model's weights where shapes allow (warm start), else fresh ones.
+
+    A previous model of another graph (a file written with another ModelSpec) gives fresh
+    weights: its weight list need not line up with this graph's.
+    """
     fresh = trainer.initial_weights(seed)
-    if previous is None:
+    if previous is None or previous.spec != trainer.spec:
         return fresh
     out = []
     for new, old in zip(fresh, previous.weights):
@@ -168,6 +172,7 @@ class SavedModel:
 
     weights: list[np.ndarray]
     vocab: Vocabulary
+    spec: ModelSpec
 
 
 def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: Sequence[Video],
@@ -191,7 +196,8 @@ def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: 
     outcome = trainer.fit(x_train, y_train, sample_weights(train),
                           start_weights=start_weights(trainer, previous, seed), seed=seed,
                           deadline=started + time_cap_s, validation=held_out,
-                          max_epochs=max_epochs, patience=PATIENCE, batch_size=BATCH_SIZE)
+                          max_epochs=max_epochs, patience=PATIENCE, batch_size=BATCH_SIZE,
+                          learning_rate=LEARNING_RATE)
     metrics: dict = {"train_samples": len(train), "val_samples": len(validation),
                      "epochs": outcome.epochs}
     if outcome.stopped_by_time:
@@ -221,9 +227,9 @@ def load_saved(model_path: Path) -> SavedModel:
     """A saved model's weights and vocabularies."""
     from models import read_weights
 
-    _spec, weights = read_weights(model_path)
+    spec, weights = read_weights(model_path)
     vocab = Vocabulary.from_json(vocab_path_for(model_path).read_text(encoding="utf-8"))
-    return SavedModel(weights, vocab)
+    return SavedModel(weights, vocab, spec)
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
@@ -268,7 +274,7 @@ def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time
     metrics["warm_start"] = previous is not None
     new_auc = metrics.get("auc")
     if previous is not None and validation and new_auc is not None:
-        trainer = trainers.get(previous.vocab.spec())
+        trainer = trainers.get(previous.spec)
         old_scores = trainer.score(encode_samples(validation, watches, previous.vocab),
                                    previous.weights)
         old_auc = auc(binary_labels(validation), old_scores)

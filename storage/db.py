@@ -38,6 +38,8 @@ BUSY_TIMEOUT_MS = 10_000
 _CHUNK = 500
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# the parts of a user's data that carry a revision number (see Storage.user_revisions)
+REVISION_PARTS = ("behaviour", "pool", "feedback", "sent", "model")
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,32 @@ class Storage:
         conn.execute("INSERT OR IGNORE INTO users (tg_id, language, created_at) VALUES (?, ?, ?)",
                      (_check_tg_id(tg_id), language, int(self._clock())))
 
+    @staticmethod
+    def _bump(conn: sqlite3.Connection, tg_id: int, part: str) -> None:
+        """Give the user's ``part`` a new revision number, inside the caller's transaction."""
+        conn.execute("INSERT OR REPLACE INTO revisions (tg_id, part) VALUES (?, ?)", (tg_id, part))
+
+    # --- revisions ------------------------------------------------------------------------
+
+    def user_revisions(self, tg_id: int) -> dict[str, int]:
+        """Revision number of each part of the user's data (``REVISION_PARTS``; 0 = never written).
+
+        Every write to a part (behaviour, pool, feedback, sent, model registry) gives it a
+        number never used before in this database, in the write's own transaction; erase_user
+        resets the parts to 0. A reader that cached something derived from a part re-reads it
+        when the number differs. One indexed read; cheap enough for every ranking call.
+        """
+        with self._read() as conn:
+            rows = conn.execute("SELECT part, revision FROM revisions WHERE tg_id = ?",
+                                (_check_tg_id(tg_id),)).fetchall()
+        out = dict.fromkeys(REVISION_PARTS, 0)
+        out.update(rows)
+        return out
+
+    def user_revision(self, tg_id: int) -> int:
+        """One number that changes on every write to any part of the user's data (0 = none)."""
+        return max(self.user_revisions(tg_id).values())
+
     # --- users ----------------------------------------------------------------------------
 
     def ensure_user(self, tg_id: int, language: str = DEFAULT_LANGUAGE) -> UserRecord:
@@ -264,6 +292,7 @@ class Storage:
                 "view_at = excluded.view_at, video = excluded.video, "
                 "updated_at = excluded.updated_at",
                 [(tg_id, v.bvid, int(v.view_at), video_to_json(v), now) for v in batch.values()])
+            self._bump(conn, tg_id, "behaviour")
 
     def load_behaviour(self, tg_id: int) -> list[Video]:
         """The user's behaviour records, newest view_at first (unwatched ones last)."""
@@ -304,6 +333,7 @@ class Storage:
                 " SELECT rowid FROM pools WHERE tg_id = ? AND source = ?"
                 " ORDER BY seen_at DESC, position LIMIT ?)",
                 (tg_id, source, tg_id, source, self._pool_cap))
+            self._bump(conn, tg_id, "pool")
 
     def load_pool(self, tg_id: int) -> list[Video]:
         """Candidates seen for the user from every source, most recently seen first, unique."""
@@ -334,6 +364,7 @@ class Storage:
                 "ON CONFLICT (tg_id, bvid) DO UPDATE SET value = excluded.value, "
                 "video = COALESCE(excluded.video, feedback.video), at = excluded.at",
                 (tg_id, str(bvid), int(value), text, self._clock()))
+            self._bump(conn, tg_id, "feedback")
 
     def load_feedback(self, tg_id: int) -> dict[str, int]:
         """bvid -> +1 / -1 for every video the user rated."""
@@ -373,6 +404,7 @@ class Storage:
             conn.executemany("INSERT INTO sent (tg_id, bvid, channel, sent_at) VALUES (?, ?, ?, ?) "
                              "ON CONFLICT (tg_id, channel, bvid) DO UPDATE SET "
                              "sent_at = excluded.sent_at", rows)
+            self._bump(conn, tg_id, "sent")
 
     def sent_bvids(self, tg_id: int, channel: str | None = None) -> set[str]:
         """The videos already sent to the user, on one channel or on any."""
@@ -450,6 +482,7 @@ class Storage:
             conn.execute("INSERT INTO models (tg_id, path, trained_at, metrics, n_records) "
                          "VALUES (?, ?, ?, ?, ?)",
                          (tg_id, stored, trained_at, metrics_json, int(n_records)))
+            self._bump(conn, tg_id, "model")
         return ModelRecord(tg_id, self.data_dir / stored, trained_at, json.loads(metrics_json),
                            int(n_records))
 

@@ -88,6 +88,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX models_by_user ON models (tg_id, trained_at DESC)",
         "CREATE INDEX digest_on ON digest (time_hhmm) WHERE time_hhmm IS NOT NULL",
     ),
+    # 3: per-user, per-part revision numbers, so a reader can cache what it derived from a
+    # user's data and notice any later write. ``revision`` is AUTOINCREMENT: every bump takes a
+    # number never used before in this database (even after erase_user), so a cached value can
+    # never match a revision of different data.
+    (
+        """CREATE TABLE revisions (
+               revision INTEGER PRIMARY KEY AUTOINCREMENT,
+               tg_id    INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               part     TEXT    NOT NULL,   -- behaviour, pool, feedback, sent, model
+               UNIQUE (tg_id, part)
+           )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

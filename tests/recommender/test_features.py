@@ -75,3 +75,19 @@ def test_quality_varies_across_ordinary_videos_and_copes_with_missing_counts(cat
     assert quality_score(Video(bvid="n")) == 0.5
     zero_views = Video(bvid="z", view=0, like=0, coin=0)
     assert np.isfinite(quality_features(zero_views)).all()
+
+
+def test_the_serving_memo_gives_the_same_rows_and_copes_with_unhashable_records(user):
+    vocab = build_vocabulary(user.behaviour + user.pool)
+    context = serving_context(user.behaviour, vocab)
+    candidates = user.pool[:40]
+    plain = encode_candidates(candidates, context, vocab)
+    memo: dict = {}
+    for _ in range(2):                                  # filled, then read back
+        again = encode_candidates(candidates, context, vocab, memo)
+        for name in plain:
+            np.testing.assert_array_equal(plain[name], again[name], err_msg=name)
+    assert len(memo) == len(candidates)
+    odd = dataclasses.replace(candidates[0], tags=["列表", "不可哈希"])
+    rows = encode_candidates([odd], context, vocab, memo)
+    assert rows["tags"].shape[0] == 1 and len(memo) == len(candidates)

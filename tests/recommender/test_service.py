@@ -1,10 +1,15 @@
 """Recommender over a real Storage, training in the real worker process."""
 from __future__ import annotations
 
+import dataclasses
+import shutil
+
 import numpy as np
 import pytest
 
 from recommender import Recommender
+from recommender.features import Vocabulary
+from recommender.training import vocab_path_for
 from storage import Storage, load_or_create_key
 
 USER, NEWCOMER = 101, 202
@@ -108,3 +113,94 @@ def test_training_that_overruns_the_cap_keeps_the_previous_model(setup, monkeypa
         assert not slow.rank(USER, candidates, 5, channel="hot").provisional
     finally:
         slow.close()
+
+
+# --- the serving cache: every kind of write is seen by the very next rank call -----------------
+
+def listing(ranked) -> list[tuple[str, int]]:
+    return [(item.video.bvid, item.rating) for item in ranked.items]
+
+
+def uncached_rank(rec, tg_id, candidates, n, channel):
+    rec.forget(tg_id)
+    return rec.rank(tg_id, candidates, n, channel=channel)
+
+
+def test_a_warm_rank_reads_only_the_revisions(setup, monkeypatch):
+    storage, rec, _report, candidates = setup
+    rec.rank(USER, candidates, 10, channel="hot")
+    calls = []
+    for name in ("load_behaviour", "load_feedback", "sent_bvids", "latest_model", "load_pool"):
+        original = getattr(storage, name)
+        monkeypatch.setattr(storage, name, lambda *a, _f=original, _n=name, **k:
+                            calls.append(_n) or _f(*a, **k))
+    warm = rec.rank(USER, candidates, 10, channel="hot")
+    assert calls == []
+    assert listing(warm) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
+    assert "load_behaviour" in calls and "latest_model" in calls    # forget dropped it all
+
+
+def test_a_new_dislike_or_sent_video_disappears_from_a_warm_cache_at_once(setup):
+    storage, rec, _report, candidates = setup
+    rec.rank(USER, candidates, 10, channel="digest")
+    top = rec.rank(USER, candidates, 10, channel="digest").items
+    storage.add_feedback(USER, top[0].video.bvid, -1)          # no video record: bvid only
+    after = rec.rank(USER, candidates, 10, channel="digest")
+    assert top[0].video.bvid not in {bvid for bvid, _ in listing(after)}
+    storage.record_sent(USER, [top[1].video.bvid], "digest")
+    after = rec.rank(USER, candidates, len(candidates), channel="digest")
+    assert top[1].video.bvid not in {bvid for bvid, _ in listing(after)}
+    assert top[1].video.bvid in {i.video.bvid for i in rec.rank(
+        USER, candidates, len(candidates), channel="hot").items}
+    assert listing(after) == listing(uncached_rank(rec, USER, candidates, len(candidates),
+                                                   "digest"))
+
+
+def test_new_history_changes_the_sequence_and_the_watched_set(setup, catalogue):
+    storage, rec, _report, candidates = setup
+    before = dict(listing(rec.rank(USER, candidates, len(candidates), channel="explore")))
+    latest = max(v.view_at for v in storage.load_behaviour(USER))
+    zone = candidates[-1].tname                    # a run of watches in one zone, newest last
+    run = [v for v in catalogue.videos if v.tname == zone and v.bvid in before][:16]
+    assert len(run) >= 8
+    storage.save_behaviour(USER, [dataclasses.replace(v, view_at=latest + 60 * (i + 1),
+                                                      progress=-1)
+                                  for i, v in enumerate(run)])
+    after = rec.rank(USER, candidates, len(candidates), channel="explore")
+    shown = dict(listing(after))
+    assert not set(shown) & {v.bvid for v in run}               # now watched: dropped
+    changed = [b for b in shown if shown[b] != before.get(b, shown[b])]
+    assert changed, "the new watches did not reach the serving features"
+    assert listing(after) == listing(uncached_rank(rec, USER, candidates, len(candidates),
+                                                   "explore"))
+
+
+def test_a_newly_registered_model_is_used_without_forget(setup, tmp_path):
+    storage, rec, _report, candidates = setup
+    before = rec.rank(USER, candidates, 10, channel="explore")
+    record = storage.latest_model(USER)
+    vocab = Vocabulary.from_json(vocab_path_for(record.path).read_text("utf-8"))
+    vocab.calibration = (1.0, -6.0)                 # same weights, far lower probabilities
+    copy = storage.model_dir(USER) / "model-copy.npz"
+    shutil.copyfile(record.path, copy)
+    vocab_path_for(copy).write_text(vocab.to_json(), encoding="utf-8")
+    storage.register_model(USER, copy, dict(record.metrics), record.n_records)
+    after = rec.rank(USER, candidates, 10, channel="explore")
+    assert max(i.rating for i in after.items) < max(i.rating for i in before.items)
+    assert listing(after) == listing(uncached_rank(rec, USER, candidates, 10, "explore"))
+
+
+def test_an_erased_user_is_not_ranked_from_the_cache(setup, user):
+    storage, rec, _report, candidates = setup
+    other = 303
+    storage.save_behaviour(other, user.behaviour)
+    record = storage.latest_model(USER)
+    storage.register_model(other, record.path, dict(record.metrics), record.n_records)
+    watched = user.behaviour[:5]
+    ranked = rec.rank(other, watched + candidates, 10, channel="hot")
+    assert not ranked.provisional
+    storage.erase_user(other)
+    erased = rec.rank(other, watched + candidates, len(candidates) + 5, channel="hot")
+    assert erased.provisional                        # no model any more
+    assert {v.bvid for v in watched} <= {i.video.bvid for i in erased.items}  # no history
+    assert record.path.exists()                      # USER's file was not the other's to erase

@@ -100,7 +100,8 @@ def test_every_table_is_per_user(store, data_dir):
     """erase_user deletes by tg_id in every table: a table without one would be forgotten."""
     conn = connect(data_dir / DB_FILENAME)
     assert set(per_user_tables(conn)) == tables(conn) == {
-        "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models"}
+        "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models",
+        "revisions"}
     conn.close()
 
 
