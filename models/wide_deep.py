@@ -13,16 +13,14 @@ Inputs (all built by recommender.features, identically for training and serving)
 Padding id 0 is masked everywhere: it never collides with a real id and a row that is all
 padding pools to a zero vector (never NaN). Output: sigmoid probability of engagement.
 
-The model file is one ``.npz`` holding the weights plus the ``ModelSpec`` as JSON, written
-atomically (temporary file + ``os.replace``); loading rebuilds the graph from the spec and sets
+The model file is one ``.npz`` holding the weights plus the ``ModelSpec`` as JSON
+(``weights_to_bytes``; the recommender writes it atomically through storage); loading rebuilds the graph from the spec and sets
 the weights, so a loaded model scores bit-identically.
 """
 from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -159,30 +157,12 @@ def build_wide_deep(spec: ModelSpec):
         probability, name="wide_deep")
 
 
-def save_model(model, spec: ModelSpec, path: Path) -> int:
-    """Write a Keras model's weights + spec as one .npz atomically; returns the size in bytes."""
-    return save_weights(model.get_weights(), spec, path)
-
-
-def save_weights(weights: list[np.ndarray], spec: ModelSpec, path: Path) -> int:
-    """Write weights + spec as one .npz atomically; returns the file size in bytes."""
+def weights_to_bytes(weights: list[np.ndarray], spec: ModelSpec) -> bytes:
+    """Weights + spec as the bytes of one compressed .npz (the caller writes them atomically)."""
     buffer = io.BytesIO()
     arrays = {f"w{i:03d}": np.asarray(w) for i, w in enumerate(weights)}
     np.savez_compressed(buffer, spec=np.array(spec.to_json()), **arrays)
-    data = buffer.getvalue()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return len(data)
+    return buffer.getvalue()
 
 
 def read_weights(path: Path) -> tuple[ModelSpec, list[np.ndarray]]:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,10 +25,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
-from models.wide_deep import ModelSpec, save_weights
+from models.wide_deep import ModelSpec, weights_to_bytes
 from recommender.features import Vocabulary, build_vocabulary, encode_samples
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
+from storage.files import write_atomic
 from storage.records import Video
 
 logger = logging.getLogger(__name__)
@@ -232,19 +231,6 @@ def load_saved(model_path: Path) -> SavedModel:
     return SavedModel(weights, vocab, spec)
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _rounded(metrics: dict) -> dict:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()
             if v is not None}
@@ -287,8 +273,10 @@ def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = f"{time.time_ns()}"
     model_path, vocab_path = model_paths(out_dir, stamp)
-    _write_text_atomic(vocab_path, fitted.vocab.to_json())
-    metrics["model_bytes"] = save_weights(fitted.weights, fitted.vocab.spec(), model_path)
+    write_atomic(vocab_path, fitted.vocab.to_json().encode("utf-8"))
+    model_bytes = weights_to_bytes(fitted.weights, fitted.vocab.spec())
+    write_atomic(model_path, model_bytes)
+    metrics["model_bytes"] = len(model_bytes)
     shown = f"{new_auc:.3f}" if new_auc is not None else "n/a"
     return TrainingResult(True, f"trained on {len(samples)} samples, held-out AUC {shown}",
                           _rounded(metrics), len(samples), str(model_path), str(vocab_path))
