@@ -19,10 +19,10 @@ from bot.logsafety import protect_token
 from bot.services.container import BotServices
 from bot.settings import Settings
 from bot.texts import COMMANDS
+from storage import Storage, load_or_create_key
 
 if TYPE_CHECKING:
     from recommender import Recommender
-from storage import Storage, load_or_create_key
 
 logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64

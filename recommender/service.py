@@ -241,6 +241,21 @@ class Recommender:
             tg_id, "context", (revisions["behaviour"], revisions["model"], model is not None),
             lambda: ServingContext(serving_context(history.watches, vocab), {}))
 
+    def _serving_state(self, tg_id: int) -> tuple[dict[str, int], History, LoadedModel | None]:
+        """The user's revisions, history and model, each from the cache when still current."""
+        # revisions first: a write after this read makes the next call re-read that part
+        revisions = self.storage.user_revisions(tg_id)
+        history = self._history(tg_id, revisions["behaviour"])
+        model = self._cache.get(tg_id, "model", revisions["model"],
+                                lambda: self._latest_model(tg_id))
+        return revisions, history, model
+
+    def prepare(self, tg_id: int) -> None:
+        """Load the user's model and serving context now (after a training), so the next
+        ranking does not pay for reading the history, loading the model and tracing it."""
+        revisions, history, model = self._serving_state(tg_id)
+        self._context(tg_id, revisions, history, model)
+
     def rank(self, tg_id: int | None, candidates: list[Video], n: int, *, channel: str,
              exclude: set[str] | frozenset[str] = frozenset()) -> RankedList:
         """Rank candidates for the user (see module doc and docs/CONTRACTS.md)."""
@@ -248,17 +263,13 @@ class Recommender:
         if tg_id is None:
             usable = usable_candidates(candidates, set(exclude))
             return RankedList(quality_rank(usable, n), provisional=True)
-        # revisions first: a write after this read makes the next call re-read that part
-        revisions = self.storage.user_revisions(tg_id)
-        history = self._history(tg_id, revisions["behaviour"])
+        revisions, history, model = self._serving_state(tg_id)
         disliked = self._cache.get(
             tg_id, "disliked", revisions["feedback"],
             lambda: frozenset(b for b, v in self.storage.load_feedback(tg_id).items() if v < 0))
         sent = self._cache.get(tg_id, f"sent:{channel}", revisions["sent"],
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
         usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
-        model = self._cache.get(tg_id, "model", revisions["model"],
-                                lambda: self._latest_model(tg_id))
         if not usable:
             return RankedList([], provisional=model is None)
         serving = self._context(tg_id, revisions, history, model)

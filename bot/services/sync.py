@@ -68,6 +68,8 @@ class SyncService:
             await self._checkpoint(tg_id, generation)
             report = await asyncio.to_thread(self.recommender.train, tg_id)
             await self._checkpoint(tg_id, generation)
+            if report.accepted:  # the first /hot after "model ready" is then as fast as any
+                await asyncio.to_thread(self.recommender.prepare, tg_id)
             logger.info("user %s: training %s (%s)", tg_id,
                         "accepted" if report.accepted else "not accepted", report.message)
             return SyncResult(n_records=report.n_records or n_records, accepted=report.accepted,

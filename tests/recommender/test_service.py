@@ -140,6 +140,20 @@ def test_a_warm_rank_reads_only_the_revisions(setup, monkeypatch):
     assert "load_behaviour" in calls and "latest_model" in calls    # forget dropped it all
 
 
+def test_prepare_loads_everything_a_ranking_needs(setup, monkeypatch):
+    storage, rec, _report, candidates = setup
+    rec.forget(USER)
+    rec.prepare(USER)
+    calls = []
+    for name in ("load_behaviour", "latest_model"):
+        original = getattr(storage, name)
+        monkeypatch.setattr(storage, name, lambda *a, _f=original, _n=name, **k:
+                            calls.append(_n) or _f(*a, **k))
+    prepared = rec.rank(USER, candidates, 10, channel="hot")
+    assert calls == []
+    assert listing(prepared) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
+
+
 def test_a_new_dislike_or_sent_video_disappears_from_a_warm_cache_at_once(setup):
     storage, rec, _report, candidates = setup
     rec.rank(USER, candidates, 10, channel="digest")
