@@ -151,6 +151,31 @@ class BilibiliClient:
         return NavInfo(is_login=True, mid=_as_int(data.get("mid")) or 0,
                        uname=str(data.get("uname") or ""))
 
+    def logout(self, creds: Credentials) -> None:
+        """Sign the session out on Bilibili (passport ``login/exit/v2``): its cookies stop working.
+
+        A session that is already gone (-101, or the login page Bilibili serves instead of JSON
+        for dead cookies) counts as done. A wrong csrf answers 2202 (a ``BilibiliError``)."""
+        path = "/login/exit/v2"
+        if not (creds.csrf and creds.cookies.get("SESSDATA") and creds.cookies.get("DedeUserID")):
+            raise BilibiliError(path, "credentials without SESSDATA, bili_jct or DedeUserID")
+
+        def attempt() -> bool:
+            response = self._send("POST", self.passport_url, path, creds=creds,
+                                  form={"biliCSRF": creds.csrf})
+            if _is_login_page(response):
+                return False
+            payload = _json_envelope(response, path)
+            _check(payload, path, (-101,), False)
+            return payload["code"] == 0
+
+        # signing out twice is harmless (the second answer says "already gone"), so the usual
+        # bounded retries apply
+        if self._with_retries(attempt, "POST", path, True):
+            logger.info("%s: session of mid %s signed out", path, creds.mid)
+        else:
+            logger.info("%s: session of mid %s was already signed out", path, creds.mid)
+
     # ---------------------------------------------------------- cookie refresh
     def refresh_due(self, creds: Credentials) -> bool:
         """Whether Bilibili asks for a cookie refresh; NotLoggedIn when the session is gone."""
@@ -478,6 +503,14 @@ def _json_envelope(response: requests.Response, path: str) -> dict:
     if not isinstance(payload, dict) or not isinstance(payload.get("code"), int):
         raise BilibiliUnavailable(path, "JSON without the code/message/data envelope")
     return payload
+
+
+def _is_login_page(response: requests.Response) -> bool:
+    """Whether Bilibili answered with (or redirected to) its login page: dead cookies."""
+    if 300 <= response.status_code < 400:
+        return "login" in response.headers.get("Location", "")
+    content_type = response.headers.get("Content-Type", "")
+    return response.status_code == 200 and content_type.startswith("text/html")
 
 
 def _check(payload: dict, path: str, accept: tuple[int, ...], video: bool) -> None:

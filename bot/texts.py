@@ -102,6 +102,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_digest_off": "关闭",
         "status_digest_on": "每天 {time}（{zone}）",
         "logout_done": "已退出，并删除了你的登录凭据、行为记录、反馈、模型和推送设置。",
+        "logout_bilibili_done": "Bilibili 网页端的这次登录也已注销。",
+        "logout_bilibili_kept": "Bilibili 网页端的登录未能注销，可在 Bilibili 的设备管理中自行退出。",
         "error": "出了点问题，已记录。请稍后再试。",
         "age_minutes": "{n} 分钟",
         "age_hours": "{n} 小时",
@@ -191,6 +193,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_digest_on": "every day at {time} ({zone})",
         "logout_done": "Logged out. Your credentials, behaviour, feedback, model and schedule "
                        "are erased.",
+        "logout_bilibili_done": "The Bilibili web session is signed out too.",
+        "logout_bilibili_kept": "The Bilibili web session could not be signed out; you can end "
+                                "it in Bilibili's device settings.",
         "error": "Something went wrong; it has been logged. Please try again later.",
         "age_minutes": "{n} min",
         "age_hours": "{n} h",

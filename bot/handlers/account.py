@@ -90,14 +90,20 @@ async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def logout_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Erase everything of the user: credentials, behaviour, feedback, models, schedule."""
+    """Sign the Bilibili web session out (best effort), then erase everything of the user:
+    credentials, behaviour, feedback, models, schedule."""
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
     svc.logins.cancel(tg_id)
     svc.sync.cancel(tg_id)
     unschedule_digest(context.job_queue, tg_id)
+    signed_out = await svc.accounts.sign_out(tg_id)
     await asyncio.to_thread(svc.storage.erase_user, tg_id)
     svc.recommender.forget(tg_id)
     svc.accounts.forget(tg_id)
     svc.lists.forget(tg_id)
     logger.info("user %s logged out; all their data erased", tg_id)
-    await reply(update, text(lang, "logout_done"))
+    message = text(lang, "logout_done")
+    if signed_out is not None:
+        message += "\n" + text(lang, "logout_bilibili_done" if signed_out
+                                else "logout_bilibili_kept")
+    await reply(update, message)

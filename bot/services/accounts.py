@@ -16,7 +16,7 @@ from typing import Callable, TypeVar
 
 from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError, BilibiliUnavailable, NotLoggedIn, RiskControl
-from storage import Storage
+from storage import CredentialsUnreadable, Storage
 from storage.records import Credentials
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,30 @@ class Accounts:
     def forget(self, tg_id: int) -> None:
         """Drop what is held in memory about the user (after login or logout)."""
         self._checked_at.pop(tg_id, None)
+
+    async def sign_out(self, tg_id: int) -> bool | None:
+        """Best effort: end the user's web session on Bilibili too (before /logout erases).
+
+        True when Bilibili confirmed it (or the session was already gone), None when there is no
+        stored login, False when the credentials are unreadable or Bilibili failed. Never raises for a Bilibili fault or unreadable
+        credentials, so the local erase always goes on."""
+        async with self._locks.get(tg_id):  # not in the middle of a cookie refresh
+            try:
+                creds = await asyncio.to_thread(self.storage.load_credentials, tg_id)
+            except CredentialsUnreadable:
+                logger.warning("user %s: stored credentials unreadable; Bilibili sign-out "
+                               "skipped", tg_id)
+                return False
+            if creds is None:
+                return None
+            try:
+                await asyncio.to_thread(self.client.logout, creds)
+            except BilibiliError as exc:
+                logger.warning("user %s: Bilibili sign-out failed (%s); erasing locally anyway",
+                               tg_id, exc)
+                return False
+        logger.info("user %s: Bilibili web session signed out", tg_id)
+        return True
 
     async def credentials(self, tg_id: int) -> Credentials:
         """The user's credentials, refreshed when due; LoginRequired/LoginExpired otherwise."""

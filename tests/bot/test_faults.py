@@ -8,7 +8,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from cryptography.fernet import Fernet
+
 from bot.jobs import send_digest
+from storage import CredentialsUnreadable, Storage
 from tests.bot.conftest import CAT_MID, FOOD_MID, Chat, buttons, bvids, feed_of, open_storage
 
 USER = 5150
@@ -280,3 +284,44 @@ def test_logout_during_sync_leaves_nothing(tg, fake, start_bot, env):
     assert runner.call(lambda: storage.latest_model(USER)) is None
     assert not any(str(USER) in p.name for p in Path(env["BILIREC_DATA_DIR"]).rglob("*"))
     assert "模型已就绪" not in "".join(m.text or "" for m in chat.messages())
+
+
+def test_logout_erases_everything_when_bilibili_sign_out_fails(tg, fake, start_bot, env, caplog):
+    runner = start_bot()
+    seed_login(runner, fake, USER, FOOD_MID)
+    creds = fake.credentials_for(FOOD_MID)
+    fake.fail("/login/exit/v2", "500", times=10)  # more than the client's retries
+    caplog.set_level(logging.INFO)
+    done = Chat(tg, USER).ask("/logout", "已退出")
+    assert "未能注销" in done.text
+    assert fake.count("/login/exit/v2") == runner.client.max_retries + 1
+    assert fake.is_alive(creds.cookies)  # Bilibili kept it, but locally nothing is left
+    storage = runner.services.storage
+    assert runner.call(lambda: storage.get_user(USER)) is None
+    assert runner.call(lambda: storage.load_credentials(USER)) is None
+    assert "Bilibili sign-out failed" in caplog.text
+    for secret in (creds.cookies["SESSDATA"], creds.cookies["bili_jct"], creds.refresh_token):
+        assert secret not in caplog.text
+    assert not any(str(USER) in p.name for p in Path(env["BILIREC_DATA_DIR"]).rglob("*"))
+
+
+def test_logout_with_unreadable_credentials_still_erases(tg, fake, start_bot, env):
+    runner = start_bot()
+    seed_login(runner, fake, USER, FOOD_MID)
+    storage = runner.services.storage
+    # credentials written under another key: load_credentials raises CredentialsUnreadable
+    with Storage(Path(env["BILIREC_DATA_DIR"]), Fernet.generate_key()) as other:
+        other.save_credentials(USER, fake.credentials_for(FOOD_MID))
+    with pytest.raises(CredentialsUnreadable):
+        runner.call(lambda: storage.load_credentials(USER))
+    done = Chat(tg, USER).ask("/logout", "已退出")
+    assert "未能注销" in done.text
+    assert fake.count("/login/exit/v2") == 0
+    assert runner.call(lambda: storage.get_user(USER)) is None
+
+
+def test_logout_without_a_login_says_nothing_about_bilibili(tg, fake, start_bot):
+    start_bot()
+    done = Chat(tg, USER).ask("/logout", "已退出")
+    assert "Bilibili" not in done.text
+    assert fake.count("/login/exit/v2") == 0

@@ -9,6 +9,9 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bilibili.errors import NotLoggedIn
 from bot.handlers.login import qr_png
 from tests.bot.conftest import FOOD_MID, Chat, buttons, bvids, feed_of, open_storage
 
@@ -115,8 +118,15 @@ def test_journey(tg, fake, env, start_bot):
     chat.wait_new(since, "正在同步")
     chat.wait_new(since, "模型已就绪", timeout=MODEL_READY_TIMEOUT)
 
-    # /logout: nothing of the user is left
-    chat.ask("/logout", "已退出")
+    # /logout: the Bilibili web session is signed out too, and nothing of the user is left
+    creds = runner.call(lambda: runner.services.storage.load_credentials(USER))
+    done = chat.ask("/logout", "已退出")
+    assert "Bilibili 网页端的这次登录也已注销" in done.text
+    [logout] = [r for r in fake.request_log if r.path == "/login/exit/v2"]
+    assert logout.method == "POST" and logout.mid == FOOD_MID
+    assert not fake.is_alive(creds.cookies)
+    with pytest.raises(NotLoggedIn):  # the old cookies now answer -101
+        runner.client.refresh_due(creds)
     live_jobs = runner.call(lambda: [
         j for j in runner.application.job_queue.get_jobs_by_name(f"digest:{USER}")
         if not j.removed])

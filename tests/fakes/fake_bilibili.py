@@ -48,6 +48,8 @@ _MIXIN_TAB = (46, 47, 18, 2, 53, 8, 23, 32, 15, 50, 10, 31, 58, 3, 45, 35, 27, 4
 _DROP = str.maketrans("", "", "!'()*")
 FAULT_KINDS = {"412", "500", "slow", "badjson", "voucher"}
 INVALID_FAV_TITLE = "已失效视频"
+LOGIN_PAGE_HTML = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>哔哩哔哩 (゜-゜)つロ 干杯~"
+                   "-bilibili</title></head><body><div id=\"login-app\"></div></body></html>")
 
 
 @dataclass
@@ -461,6 +463,25 @@ class FakeBilibili:
         session.previous = None
         return {"code": 0, "message": "0", "ttl": 1}
 
+    def _logout(self, form: dict, cookies: dict, session: FakeSession | None, **_: Any):
+        """login/exit/v2: dead cookies get the login page (as Bilibili serves it), a biliCSRF
+        that is not the session's bili_jct 2202, a good one retires the session and clears the
+        cookies (later requests with them answer -101)."""
+        if session is None:
+            return LOGIN_PAGE_HTML
+        if cookies.get("DedeUserID") != str(session.mid) or not cookies.get("bili_jct"):
+            return _passport_answer(-101, "账号未登录")  # the required cookies are missing
+        if form.get("biliCSRF") != session.cookies["bili_jct"]:
+            return _passport_answer(2202, "csrf 校验失败")
+        session.alive = False
+        redirect = ("https://passport.biligame.com/crossDomain?DedeUserID=&DedeUserID__ckMd5="
+                    "&SESSDATA=&bili_jct=&gourl=" + quote(form.get("gourl")
+                                                          or "javascript:history.go(-1)", safe=""))
+        cleared = [("Set-Cookie", f"{name}=; Path=/; Domain=bilibili.com; "
+                                  "Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+                   for name in ("DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct")]
+        return 200, _passport_answer(0, data={"redirectUrl": redirect}), cleared
+
     def _history(self, params: dict, session: FakeSession | None, **_: Any) -> dict:
         if session is None:
             return _envelope(-101)
@@ -609,6 +630,7 @@ _ROUTES = {
     "/x/passport-login/web/cookie/info": ("GET", FakeBilibili._cookie_info),
     "/x/passport-login/web/cookie/refresh": ("POST", FakeBilibili._cookie_refresh),
     "/x/passport-login/web/confirm/refresh": ("POST", FakeBilibili._confirm_refresh),
+    "/login/exit/v2": ("POST", FakeBilibili._logout),
     "/x/web-interface/history/cursor": ("GET", FakeBilibili._history),
     "/x/v3/fav/folder/created/list-all": ("GET", FakeBilibili._fav_folders),
     "/x/v3/fav/resource/list": ("GET", FakeBilibili._fav_resource),
@@ -668,6 +690,16 @@ def _envelope(code: int, data: Any = None) -> dict:
                "ttl": 1}
     if data is not None or code == 0:
         payload["data"] = data
+    return payload
+
+
+def _passport_answer(code: int, message: str = "", data: Any = None) -> dict:
+    """The older passport envelope (login/exit/v2): code, status, ts, message or data."""
+    payload: dict[str, Any] = {"code": code, "status": code == 0, "ts": int(time.time())}
+    if code == 0:
+        payload["data"] = data
+    else:
+        payload["message"] = message
     return payload
 
 
