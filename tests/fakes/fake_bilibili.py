@@ -585,23 +585,25 @@ class FakeBilibili:
                              "preload_floor_expose_pct": 0.5,
                              "mid": session.mid if session else 0})
 
-    def _view(self, params: dict, **_: Any) -> dict:
+    def _visible_video(self, params: dict) -> tuple[Video | None, dict | None]:
+        """The requested video, or the error envelope a hidden or unknown one gets."""
         bvid = params.get("bvid", "")
         if bvid in self._hidden:
-            return _envelope(self._hidden[bvid])
+            return None, _envelope(self._hidden[bvid])
         video = self._known_video(bvid)
+        return (video, None) if video is not None else (None, _envelope(-404))
+
+    def _view(self, params: dict, **_: Any) -> dict:
+        video, error = self._visible_video(params)
         if video is None:
-            return _envelope(-404)
+            return error
         return _envelope(0, dict(_archive_json(video), videos=1, copyright=1, ctime=video.pubdate,
                                  desc="简介", state=0, cid=video.aid + 1))
 
     def _tags(self, params: dict, **_: Any) -> dict:
-        bvid = params.get("bvid", "")
-        if bvid in self._hidden:
-            return _envelope(self._hidden[bvid])
-        video = self._known_video(bvid)
+        video, error = self._visible_video(params)
         if video is None:
-            return _envelope(-404)
+            return error
         return _envelope(0, [{"tag_id": 1000 + i, "tag_name": t, "music_id": "",
                               "tag_type": "old_channel", "jump_url": ""}
                              for i, t in enumerate(video.tags)])

@@ -126,14 +126,21 @@ def uncached_rank(rec, tg_id, candidates, n, channel):
     return rec.rank(tg_id, candidates, n, channel=channel)
 
 
-def test_a_warm_rank_reads_only_the_revisions(setup, monkeypatch):
-    storage, rec, _report, candidates = setup
-    rec.rank(USER, candidates, 10, channel="hot")
-    calls = []
-    for name in ("load_behaviour", "load_feedback", "sent_bvids", "latest_model", "load_pool"):
+def record_reads(storage, monkeypatch, *names: str) -> list[str]:
+    """The names of the storage methods called from now on (they still do their work)."""
+    calls: list[str] = []
+    for name in names:
         original = getattr(storage, name)
         monkeypatch.setattr(storage, name, lambda *a, _f=original, _n=name, **k:
                             calls.append(_n) or _f(*a, **k))
+    return calls
+
+
+def test_a_warm_rank_reads_only_the_revisions(setup, monkeypatch):
+    storage, rec, _report, candidates = setup
+    rec.rank(USER, candidates, 10, channel="hot")
+    calls = record_reads(storage, monkeypatch, "load_behaviour", "load_feedback", "sent_bvids",
+                         "latest_model", "load_pool")
     warm = rec.rank(USER, candidates, 10, channel="hot")
     assert calls == []
     assert listing(warm) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
@@ -144,11 +151,7 @@ def test_prepare_loads_everything_a_ranking_needs(setup, monkeypatch):
     storage, rec, _report, candidates = setup
     rec.forget(USER)
     rec.prepare(USER)
-    calls = []
-    for name in ("load_behaviour", "latest_model"):
-        original = getattr(storage, name)
-        monkeypatch.setattr(storage, name, lambda *a, _f=original, _n=name, **k:
-                            calls.append(_n) or _f(*a, **k))
+    calls = record_reads(storage, monkeypatch, "load_behaviour", "latest_model")
     prepared = rec.rank(USER, candidates, 10, channel="hot")
     assert calls == []
     assert listing(prepared) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
