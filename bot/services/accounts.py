@@ -21,6 +21,7 @@ from storage.records import Credentials
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+SIGN_OUT_WAIT_S = 5.0  # longest /logout waits for Bilibili's sign-out before erasing
 
 
 class LoginRequired(Exception):
@@ -65,8 +66,8 @@ class Accounts:
         """Best effort: end the user's web session on Bilibili too (before /logout erases).
 
         True when Bilibili confirmed it (or the session was already gone), None when there is no
-        stored login, False when the credentials are unreadable or Bilibili failed. Never raises for a Bilibili fault or unreadable
-        credentials, so the local erase always goes on."""
+        stored login, False when the credentials are unreadable or Bilibili failed or was too
+        slow. Never raises for those, so the local erase always goes on."""
         async with self._locks.get(tg_id):  # not in the middle of a cookie refresh
             try:
                 creds = await asyncio.to_thread(self.storage.load_credentials, tg_id)
@@ -77,10 +78,16 @@ class Accounts:
             if creds is None:
                 return None
             try:
-                await asyncio.to_thread(self.client.logout, creds)
+                # bounded: a slow Bilibili must not hold up the local erase and its reply
+                await asyncio.wait_for(asyncio.to_thread(self.client.logout, creds),
+                                       SIGN_OUT_WAIT_S)
             except BilibiliError as exc:
                 logger.warning("user %s: Bilibili sign-out failed (%s); erasing locally anyway",
                                tg_id, exc)
+                return False
+            except TimeoutError:
+                logger.warning("user %s: Bilibili sign-out took over %s s; erasing locally "
+                               "anyway", tg_id, SIGN_OUT_WAIT_S)
                 return False
         logger.info("user %s: Bilibili web session signed out", tg_id)
         return True

@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.jobs import send_digest
+from bot.services import accounts as accounts_service
 from storage import CredentialsUnreadable, Storage
 from tests.bot.conftest import CAT_MID, FOOD_MID, Chat, buttons, bvids, feed_of, open_storage
 
@@ -303,6 +304,21 @@ def test_logout_erases_everything_when_bilibili_sign_out_fails(tg, fake, start_b
     for secret in (creds.cookies["SESSDATA"], creds.cookies["bili_jct"], creds.refresh_token):
         assert secret not in caplog.text
     assert not any(str(USER) in p.name for p in Path(env["BILIREC_DATA_DIR"]).rglob("*"))
+
+
+def test_logout_does_not_wait_long_for_a_slow_bilibili(tg, fake, start_bot, monkeypatch,
+                                                         caplog):
+    monkeypatch.setattr(accounts_service, "SIGN_OUT_WAIT_S", 0.3)
+    runner = start_bot()
+    seed_login(runner, fake, USER, FOOD_MID)
+    fake.fail("/login/exit/v2", "slow")  # answers after fake.slow_seconds (2 s)
+    caplog.set_level(logging.INFO)
+    started = time.monotonic()
+    done = Chat(tg, USER).ask("/logout", "已退出")
+    assert time.monotonic() - started < fake.slow_seconds
+    assert "未能注销" in done.text
+    assert "took over 0.3 s" in caplog.text
+    assert runner.call(lambda: runner.services.storage.get_user(USER)) is None
 
 
 def test_logout_with_unreadable_credentials_still_erases(tg, fake, start_bot, env):
