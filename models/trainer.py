@@ -73,8 +73,9 @@ class ModelTrainer:
 
         shapes = {"tags": (None, MAX_TAGS), "author": (None,), "title": (None, MAX_TITLE),
                   "seq_author": (None, MAX_SEQ), "seq_zone": (None, MAX_SEQ),
-                  "affinity": (None, N_AFFINITY), "quality": (None, N_QUALITY)}
-        dtype = tf.float32 if name in ("affinity", "quality") else tf.int32
+                  "affinity": (None, N_AFFINITY), "quality": (None, N_QUALITY),
+                  "prior": (None, 1)}
+        dtype = tf.float32 if name in ("affinity", "quality", "prior") else tf.int32
         return tf.TensorSpec(shapes[name], dtype, name=name)
 
     def initial_weights(self, seed: int) -> list[np.ndarray]:

@@ -9,6 +9,11 @@ Inputs (all built by recommender.features, identically for training and serving)
 - ``seq_zone``    int32 [B, MAX_SEQ]    zone ids of the same watches; 0 = padding
 - ``affinity``    float32 [B, N_AFFINITY]  how familiar the candidate is to the user (both parts)
 - ``quality``     float32 [B, N_QUALITY]   standardized quality log-ratios (wide part only)
+- ``prior``       float32 [B, 1]        logit of the content-affinity score (the fallback ranker)
+
+The prior enters the output logit through one weight initialised to 1, and the deep and wide
+output layers start at zero: an untrained model ranks exactly like the content ranker, and
+training learns a correction to it rather than everything from scratch.
 
 Padding id 0 is masked everywhere: it never collides with a real id and a row that is all
 padding pools to a zero vector (never NaN). Output: sigmoid probability of engagement.
@@ -31,7 +36,10 @@ MAX_TITLE = 12
 MAX_SEQ = 16
 N_AFFINITY = 9
 N_QUALITY = 6
-INPUT_NAMES = ("tags", "author", "title", "seq_author", "seq_zone", "affinity", "quality")
+INPUT_NAMES = ("tags", "author", "title", "seq_author", "seq_zone", "affinity", "quality",
+               "prior")
+# the graph's version: a file of another version cannot be loaded into this graph
+MODEL_FORMAT = 2
 PAD_ID = 0
 UNKNOWN_ID = 1
 
@@ -48,13 +56,16 @@ class ModelSpec:
     hidden_units: int = 32
     l2: float = 1e-4
     dropout: float = 0.0
+    format: int = MODEL_FORMAT
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "ModelSpec":
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        data.setdefault("format", 1)   # files written before the format was recorded
+        return cls(**data)
 
 
 def _keras():
@@ -116,6 +127,7 @@ def build_wide_deep(spec: ModelSpec):
     seq_zone = keras.Input((MAX_SEQ,), dtype="int32", name="seq_zone")
     affinity = keras.Input((N_AFFINITY,), dtype="float32", name="affinity")
     quality = keras.Input((N_QUALITY,), dtype="float32", name="quality")
+    prior = keras.Input((1,), dtype="float32", name="prior")
 
     tag_embedding = layers.Embedding(spec.n_tags, spec.embed_dim, embeddings_regularizer=reg,
                                      name="tag_embedding")
@@ -144,16 +156,19 @@ def build_wide_deep(spec: ModelSpec):
                           name="deep_hidden")(deep_in)
     if spec.dropout:
         hidden = layers.Dropout(spec.dropout, name="deep_dropout")(hidden)
-    deep_logit = layers.Dense(1, name="deep_logit")(hidden)
+    deep_logit = layers.Dense(1, kernel_initializer="zeros", name="deep_logit")(hidden)
     wide_in = layers.Concatenate(name="wide_input")([quality, affinity])
-    wide_logit = layers.Dense(1, kernel_regularizer=regularizers.L2(1e-3),
-                              name="wide_logit")(wide_in)
-    logit = layers.Add(name="logit")([deep_logit, wide_logit])
+    wide_logit = layers.Dense(1, kernel_initializer="zeros",
+                              kernel_regularizer=regularizers.L2(1e-3), name="wide_logit")(wide_in)
+    prior_logit = layers.Dense(1, use_bias=False,
+                               kernel_initializer=keras.initializers.Constant(1.0),
+                               name="prior_weight")(prior)
+    logit = layers.Add(name="logit")([deep_logit, wide_logit, prior_logit])
     probability = layers.Activation("sigmoid", name="probability")(logit)
     probability = layers.Reshape((), name="score")(probability)
     return keras.Model(
         {"tags": tags, "author": author, "title": title, "seq_author": seq_author,
-         "seq_zone": seq_zone, "affinity": affinity, "quality": quality},
+         "seq_zone": seq_zone, "affinity": affinity, "quality": quality, "prior": prior},
         probability, name="wide_deep")
 
 
@@ -166,9 +181,15 @@ def weights_to_bytes(weights: list[np.ndarray], spec: ModelSpec) -> bytes:
 
 
 def read_weights(path: Path) -> tuple[ModelSpec, list[np.ndarray]]:
-    """The spec and weight arrays stored in a model file (no TensorFlow needed)."""
+    """The spec and weight arrays stored in a model file (no TensorFlow needed).
+
+    Raises ValueError for a file of another graph version (the user is then served by the
+    content ranker until the next training writes a current file).
+    """
     with np.load(Path(path), allow_pickle=False) as archive:
         spec = ModelSpec.from_json(str(archive["spec"]))
+        if spec.format != MODEL_FORMAT:
+            raise ValueError(f"model format {spec.format} is not the current {MODEL_FORMAT}")
         names = sorted(name for name in archive.files if name.startswith("w"))
         weights = [archive[name] for name in names]
     return spec, weights
@@ -199,6 +220,7 @@ class Scorer:
             tf.TensorSpec((None, MAX_SEQ), tf.int32, name="seq_zone"),
             tf.TensorSpec((None, N_AFFINITY), tf.float32, name="affinity"),
             tf.TensorSpec((None, N_QUALITY), tf.float32, name="quality"),
+            tf.TensorSpec((None, 1), tf.float32, name="prior"),
         ]
 
         def score(*tensors):

@@ -1,194 +1,340 @@
-"""Offline evaluation: the Wide&Deep model against baselines on a time-ordered hold-out.
+"""Offline evaluation as served: every ranker on each user's own later watches, time-ordered.
 
-    python -m recommender.evaluate --synthetic [--users 6] [--seeds 1,2,3] [--watches 300-900]
+    python -m recommender.evaluate --synthetic [--conditions all] [--users 6] [--seeds 1,2,3]
+                                   [--json PATH] [--markdown PATH]
     python -m recommender.evaluate --user TG_ID [--data-dir ./data] [--seeds 1]
 
-Protocol (the same for stored and synthetic users): the user's samples are built exactly as for
-training (labels, pool negatives); the latest 20 % of the watches (with the pool negatives
-anchored in that period) are the test set. The model trains on the rest, with its own
-time-ordered validation split for early stopping and calibration; the test set is never seen.
+Protocol (the same for stored and synthetic users):
 
-Listings differ in what they carry (history: zone, no counts; feed: counts, no zone), so in
-the test set, as in training, a random share of one class has its zone or counts blanked until a
-missing field says nothing about the label (``training.equalize_missing``); otherwise a method
-could win by recognising the listing a video came from, which ranks nothing at serving time.
+1. The user's watches are split in time: the latest 20 % are the test period. Training sees only
+   the earlier watches, the feedback, and the candidate pool minus the test negatives, and runs
+   exactly as the bot runs it (``training.train_plan``: labels, the model, the choice of ranker).
+2. Test set: the positive (engaged) watches of the test period against unwatched pool videos
+   anchored in that period — later watches against videos the user skipped, the question /hot
+   answers. Each sample sees only the watches before its own time.
+3. As served: a later watch is scored as the candidate record a list would have shown
+   (synthetic users: the popular or feed record of that video, in the pool's proportion, with
+   its counts). A stored user's history has no such record, so there the count fields the
+   positives lack are blanked from every test sample and the zone is equalized between the
+   classes (``training.equalize_missing``), so no method can win by recognising a listing.
 
-AUC is over the whole test set. NDCG@10 and Recall@10 are averaged over ranked lists of 50
-consecutive test samples (in time order, like one /hot list), counting lists with a positive.
+Methods: ``served`` (what /hot uses after the per-user choice), ``wide_deep`` (the trained
+model itself; "—" where the data were too few to train), ``content_affinity`` (the hand-written
+fallback), ``tfidf_logreg`` (TF-IDF + logistic regression on the earlier titles),
+``zone_author_freq`` and ``popularity`` (the quality score of the counts).
 
-Baselines a user could pick instead:
-- ``popularity``: the quality/popularity score of the listing's counts;
-- ``zone_author_freq``: how often the user watched/engaged with the UP主 and the zone so far;
-- ``tfidf_logreg``: TF-IDF over jieba title tokens + scikit-learn logistic regression;
-- ``content_affinity``: the content fallback the bot uses before a model exists.
+Figures per condition: AUC (mean over users, with a bootstrap 95 % interval over users),
+NDCG@10 over ranked lists of 50 consecutive test samples, the /hot top-10 on-taste share
+(synthetic: the share of the top 10 of the current popular list in the user's planted zones),
+and for ``served`` the paired difference to ``content_affinity`` with its interval. A
+reliability table and the expected calibration error of the served ratings close the report.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from recommender.features import Vocabulary, WatchContext, encode_samples, quality_score
-from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
-from recommender.metrics import auc, ndcg_at_k, recall_at_k
-from recommender.ranking import affinity_score
-from recommender.text import title_tokens
-from recommender.training import HOLDOUT_FRACTION, equalize_missing, fit_samples
+from recommender.features import (COUNT_FIELDS, Vocabulary, choose_fields, encode_candidates,
+                                  encode_samples, mask_video, quality_score, serving_context)
+from recommender.labels import Sample, binary_labels, build_samples, time_split, watch_events
+from recommender.metrics import auc, ndcg_at_k
+from recommender.ranking import select_top
+from recommender.selection import TfidfRanker, holdout_scores, simple_scores
+from recommender.training import (HOLDOUT_FRACTION, TrainingData, calibrate, equalize_missing,
+                                  train_plan)
 from storage.records import Video
 
 LIST_SIZE = 50
-METHODS = ("wide_deep", "popularity", "zone_author_freq", "tfidf_logreg", "content_affinity")
-COLUMNS = ("AUC", "NDCG@10", "Recall@10")
-REFERENCE = "planted_utility"
+HOT_SIZE = 10
+BOOTSTRAP = 2000
+METHODS = ("served", "wide_deep", "content_affinity", "tfidf_logreg", "zone_author_freq",
+           "popularity")
+BASELINE_OF = {"content_affinity": "content", "zone_author_freq": "freq"}
+CALIBRATION_BINS = 10
 
 
-def list_metrics(samples: Sequence[Sample], scores: np.ndarray) -> tuple[float, float]:
-    """Mean NDCG@10 and Recall@10 over lists of LIST_SIZE consecutive samples (time order)."""
+@dataclass
+class UserResult:
+    """One user's figures: per method AUC, NDCG@10 and /hot on-taste share (NaN = n/a)."""
+
+    auc: dict[str, float]
+    ndcg10: dict[str, float]
+    hot_on_taste: dict[str, float]
+    served: str
+    labels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    served_probabilities: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+
+def list_ndcg(samples: Sequence[Sample], scores: np.ndarray) -> float:
+    """Mean NDCG@10 over lists of LIST_SIZE consecutive test samples (time order)."""
     order = sorted(range(len(samples)), key=lambda i: (samples[i].anchor, i))
     labels = binary_labels(samples)
-    ndcgs, recalls = [], []
+    values = []
     for start in range(0, len(order), LIST_SIZE):
         chunk = order[start:start + LIST_SIZE]
-        if len(chunk) < LIST_SIZE // 2 and ndcgs:
+        if len(chunk) < LIST_SIZE // 2 and values:
             break  # a short tail list would be easier than the rest
-        n = ndcg_at_k(labels[chunk], scores[chunk], 10)
-        if n is not None:
-            ndcgs.append(n)
-            recalls.append(recall_at_k(labels[chunk], scores[chunk], 10))
-    if not ndcgs:
-        return float("nan"), float("nan")
-    return float(np.mean(ndcgs)), float(np.mean(recalls))
+        value = ndcg_at_k(labels[chunk], scores[chunk], 10)
+        if value is not None:
+            values.append(value)
+    return float(np.mean(values)) if values else float("nan")
 
 
-def _tfidf_scores(train: Sequence[Sample], test: Sequence[Sample]) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    y = binary_labels(train)
-    if y.min() == y.max():
-        return np.full(len(test), float(y[0]))
-    vectorizer = TfidfVectorizer(analyzer=lambda title: list(title_tokens(title)), min_df=1)
-    x_train = vectorizer.fit_transform([s.video.title for s in train])
-    model = LogisticRegression(class_weight="balanced", max_iter=1000, C=1.0)
-    model.fit(x_train, y)
-    return model.predict_proba(vectorizer.transform([s.video.title for s in test]))[:, 1]
-
-
-def _context_scores(test: Sequence[Sample], watches: Sequence[Video]) -> tuple[np.ndarray,
-                                                                                np.ndarray]:
-    """(zone+UP主 frequency, content affinity) with the watches before each sample's anchor."""
-    freq = np.zeros(len(test))
-    content = np.zeros(len(test))
-    events = sorted(watches, key=lambda v: (v.view_at, v.bvid))
-    order = sorted(range(len(test)), key=lambda i: test[i].anchor)
-    context = WatchContext(Vocabulary())
-    position = 0
-    for i in order:
-        while position < len(events) and events[position].view_at < test[i].anchor:
-            context.add(events[position])
-            position += 1
-        a = context.affinity(test[i].video)
-        freq[i] = a[1] + 0.5 * a[0] + 2.0 * a[4] + a[3]
-        content[i] = affinity_score(test[i].video, context)
-    return freq, content
+def _as_stored_user_test(test: list[Sample], rng: np.random.Generator) -> list[Sample]:
+    """Blank what the positives lack from every test sample, then equalize the rest."""
+    fields = choose_fields([s.video for s in test if s.positive],
+                           [s.video for s in test if not s.positive])
+    test = [replace(s, video=mask_video(s.video, fields)) for s in test]
+    return equalize_missing(test, rng, fields)
 
 
 def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, int]],
                   pool: Sequence[Video], *, seed: int, trainers, time_cap_s: float = 120.0,
-                  reference: Callable[[Video], float] | None = None
-                  ) -> dict[str, tuple[float, float, float]] | None:
-    """{method: (AUC, NDCG@10, Recall@10)} for one user, or None when the data cannot tell.
+                  as_candidate: Callable[[Video, np.random.Generator], Video] | None = None,
+                  hot_list: Sequence[Video] = (),
+                  on_taste: Callable[[Video], bool] | None = None) -> UserResult | None:
+    """Every method's figures for one user (see module doc); None when the test set has a
+    single class.
 
-    ``reference`` (synthetic users): the planted utility, scored on the same test set under
-    the key REFERENCE — the ceiling a method could reach, not a method.
+    ``as_candidate(video, rng)``: the record a list would have shown for a watched video
+    (synthetic users); without it the stored-user masking applies. ``hot_list`` and
+    ``on_taste``: the current popular list and the planted taste, for the on-taste share.
     """
     rng = np.random.default_rng(seed)
     samples = build_samples(behaviour, feedback, pool, rng=rng)
-    earlier, test, _ = time_split(samples, HOLDOUT_FRACTION)
-    test = equalize_missing(test, rng)
+    earlier, later, split_time = time_split(samples, HOLDOUT_FRACTION)
+    test = [s for s in later if (s.source == "history" and s.positive) or s.source == "pool"]
+    if as_candidate is not None:
+        test = [replace(s, video=as_candidate(s.video, rng)) if s.source == "history" else s
+                for s in test]
+    else:
+        test = _as_stored_user_test(test, rng)
     labels = binary_labels(test)
     if not test or labels.min() == labels.max():
         return None
-    train, validation, _ = time_split(earlier, HOLDOUT_FRACTION)
+    test_bvids = {s.video.bvid for s in test}
+    train_behaviour = [v for v in behaviour if v.view_at < split_time]
+    train_pool = [v for v in pool if v.bvid not in test_bvids]
+    trained = train_plan(TrainingData(train_behaviour, list(feedback), train_pool), seed=seed,
+                         time_cap_s=time_cap_s, trainers=trainers)
     watches = watch_events(behaviour)
-    fitted = fit_samples(train, validation, watches, seed=seed, time_cap_s=time_cap_s,
-                         trainers=trainers)
-    trainer = trainers.get(fitted.vocab.spec())
-    scores = {"wide_deep": trainer.score(encode_samples(test, watches, fitted.vocab),
-                                         fitted.weights),
-              "popularity": np.array([quality_score(s.video) for s in test]),
-              "tfidf_logreg": _tfidf_scores(earlier, test)}
-    scores["zone_author_freq"], scores["content_affinity"] = _context_scores(test, watches)
-    if reference is not None:
-        scores[REFERENCE] = np.array([reference(s.video) for s in test])
+    plan = trained.plan
+    scores: dict[str, np.ndarray] = {}
+    scorer = None
+    if trained.fitted is not None:
+        trainer = trainers.get(trained.fitted.vocab.spec())
+        weights = trained.fitted.weights
+
+        def scorer(inputs, trainer=trainer, weights=weights):
+            return trainer.score(inputs, weights)
+
+        scores["wide_deep"] = scorer(encode_samples(test, watches, trained.fitted.vocab))
+    baseline_tfidf = TfidfRanker.fit([s.video.title for s in earlier], binary_labels(earlier))
+    plain = holdout_scores(test, watches, COUNT_FIELDS, baseline_tfidf)
+    scores["content_affinity"] = plain["content"]
+    scores["zone_author_freq"] = plain["freq"]
+    if "tfidf" in plain:
+        scores["tfidf_logreg"] = plain["tfidf"]
+    scores["popularity"] = np.array([quality_score(s.video) for s in test])
+    if plan.served == "model":
+        scores["served"] = scores["wide_deep"]
+    else:
+        scores["served"] = holdout_scores(test, watches, plan.fields, plan.tfidf)[plan.served]
+    probabilities = calibrate(scores["served"], plan.calibration.get(plan.served, (1.0, 0.0)))
+    hot = _hot_on_taste(hot_list, on_taste, [v for v in watches if v.view_at < split_time],
+                        trained, scorer, baseline_tfidf)
+    return UserResult(
+        auc={m: _or_nan(auc(labels, s)) for m, s in scores.items()},
+        ndcg10={m: list_ndcg(test, s) for m, s in scores.items()},
+        hot_on_taste=hot, served=plan.served, labels=labels,
+        served_probabilities=np.asarray(probabilities))
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def _hot_on_taste(hot_list: Sequence[Video], on_taste: Callable[[Video], bool] | None,
+                  watches: Sequence[Video], trained, scorer,
+                  baseline_tfidf: TfidfRanker | None) -> dict[str, float]:
+    """Share of each method's /hot top 10 that is on taste (empty without a taste)."""
+    watched = {v.bvid for v in watches}
+    candidates = [v for v in hot_list if v.bvid not in watched]
+    if on_taste is None or len(candidates) < HOT_SIZE:
+        return {}
+    plan = trained.plan
+    context = serving_context(watches, Vocabulary())
+    plain = simple_scores(candidates, context, COUNT_FIELDS, baseline_tfidf)
+    scores = {"content_affinity": plain["content"], "zone_author_freq": plain["freq"],
+              "popularity": np.array([quality_score(v) for v in candidates])}
+    if "tfidf" in plain:
+        scores["tfidf_logreg"] = plain["tfidf"]
+    if scorer is not None:
+        vocab = trained.fitted.vocab
+        scores["wide_deep"] = scorer(encode_candidates(candidates, serving_context(watches, vocab),
+                                                       vocab))
+    if plan.served == "model":
+        scores["served"] = scores["wide_deep"]
+    else:
+        scores["served"] = simple_scores(candidates, context, plan.fields,
+                                         plan.tfidf)[plan.served]
     out = {}
-    for method in scores:
-        ndcg, recall = list_metrics(test, scores[method])
-        out[method] = (auc(labels, scores[method]) or float("nan"), ndcg, recall)
+    for method, s in scores.items():
+        top = select_top(candidates, list(s), HOT_SIZE)
+        out[method] = sum(on_taste(candidates[i]) for i in top) / len(top)
     return out
 
 
-def format_table(per_seed: dict[int, list[dict[str, tuple[float, float, float]]]]) -> str:
-    """The plain-text table: mean over every user and seed, ± the std of the per-seed means."""
-    lines = [f"{'method':<18}" + "".join(f"{c:>18}" for c in COLUMNS)]
-    seed_means = {m: [] for m in METHODS}
-    for seed, results in per_seed.items():
-        for method in METHODS:
-            seed_means[method].append(np.nanmean([r[method] for r in results], axis=0))
+def bootstrap_interval(values: Sequence[float], rng: np.random.Generator,
+                       rounds: int = BOOTSTRAP) -> tuple[float, float, float]:
+    """(mean, 2.5 %, 97.5 %) of the mean over users, resampling users (NaNs dropped)."""
+    values = np.asarray([v for v in values if np.isfinite(v)], dtype=np.float64)
+    if len(values) == 0:
+        return float("nan"), float("nan"), float("nan")
+    means = values[rng.integers(0, len(values), size=(rounds, len(values)))].mean(axis=1)
+    return float(values.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means,
+                                                                                     97.5))
+
+
+def reliability(labels: np.ndarray, probabilities: np.ndarray, bins: int = CALIBRATION_BINS
+                ) -> tuple[list[tuple[float, float, int, float, float]], float]:
+    """Reliability rows (bin low, bin high, count, mean predicted, observed rate) and ECE."""
+    rows, ece, n = [], 0.0, len(labels)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for j in range(bins):
+        upper = probabilities <= edges[j + 1] if j == bins - 1 else probabilities < edges[j + 1]
+        inside = (probabilities >= edges[j]) & upper
+        count = int(inside.sum())
+        if not count:
+            continue
+        predicted = float(probabilities[inside].mean())
+        observed = float(labels[inside].mean())
+        rows.append((float(edges[j]), float(edges[j + 1]), count, predicted, observed))
+        ece += count / n * abs(predicted - observed)
+    return rows, ece
+
+
+def summarize(results: Sequence[UserResult], seed: int = 0) -> dict[str, dict[str, float]]:
+    """{method: {auc, auc_low, auc_high, ndcg10, hot_on_taste}} plus the served-content gap."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, dict[str, float]] = {}
     for method in METHODS:
-        means = np.array(seed_means[method])
-        row = f"{method:<18}"
-        for j in range(len(COLUMNS)):
-            spread = float(np.std(means[:, j])) if len(means) > 1 else 0.0
-            row += f"{np.mean(means[:, j]):>11.3f} ±{spread:.3f}"
-        lines.append(row)
-    lines.append("")
-    lines.append("AUC margin of wide_deep over each baseline, per seed (mean over that seed's "
-                 "users):")
-    model = np.array(seed_means["wide_deep"])[:, 0]
-    for method in METHODS[1:]:
-        margins = model - np.array(seed_means[method])[:, 0]
-        shown = " ".join(f"{m:+.3f}" for m in margins)
-        lines.append(f"  vs {method:<18} mean {np.mean(margins):+.3f}  min {np.min(margins):+.3f}"
-                     f"  std {np.std(margins):.3f}  [{shown}]")
-    planted = [r[REFERENCE][0] for results in per_seed.values() for r in results
-               if REFERENCE in r]
-    if planted:
-        lines.append(f"ceiling: the planted (noise-free) utility itself scores AUC "
-                     f"{np.mean(planted):.3f} on the same test sets")
+        mean, low, high = bootstrap_interval([r.auc.get(method, np.nan) for r in results], rng)
+        ndcg = [r.ndcg10.get(method, np.nan) for r in results]
+        hot = [r.hot_on_taste.get(method, np.nan) for r in results]
+        out[method] = {"auc": mean, "auc_low": low, "auc_high": high,
+                       "ndcg10": float(np.nanmean(ndcg)) if np.isfinite(ndcg).any() else np.nan,
+                       "hot_on_taste": (float(np.nanmean(hot)) if np.isfinite(hot).any()
+                                        else np.nan)}
+    for other in ("content_affinity", "wide_deep"):
+        pairs = [r.auc["served"] - r.auc[other] for r in results
+                 if other in r.auc and np.isfinite(r.auc[other]) and np.isfinite(r.auc["served"])]
+        mean, low, high = bootstrap_interval(pairs, rng)
+        out[f"served_minus_{other}"] = {"auc": mean, "auc_low": low, "auc_high": high}
+    model_pairs = [r.auc["wide_deep"] - r.auc["content_affinity"] for r in results
+                   if np.isfinite(r.auc.get("wide_deep", np.nan))]
+    mean, low, high = bootstrap_interval(model_pairs, rng)
+    out["wide_deep_minus_content_affinity"] = {"auc": mean, "auc_low": low, "auc_high": high}
+    served = [r.served for r in results]
+    out["served_share"] = {name: served.count(name) / len(served)
+                           for name in sorted(set(served))} if served else {}
+    labels = np.concatenate([r.labels for r in results]) if results else np.zeros(0)
+    probabilities = (np.concatenate([r.served_probabilities for r in results]) if results
+                     else np.zeros(0))
+    rows, ece = reliability(labels, probabilities) if len(labels) else ([], float("nan"))
+    out["calibration"] = {"ece": ece, "rows": rows}
+    out["users"] = {"n": len(results)}
+    return out
+
+
+def _cell(value: float, digits: int = 3) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def format_condition(name: str, summary: dict) -> str:
+    """One condition's plain-text table."""
+    lines = [f"[{name}] {summary['users']['n']} users; served: " + ", ".join(
+        f"{k} {v:.0%}" for k, v in summary["served_share"].items())]
+    lines.append(f"  {'method':<18}{'AUC':>7}{'95% CI':>17}{'NDCG@10':>9}{'hot on-taste':>14}")
+    for method in METHODS:
+        row = summary[method]
+        interval = (f"[{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]"
+                    if np.isfinite(row["auc"]) else "")
+        lines.append(f"  {method:<18}{_cell(row['auc']):>7}{interval:>17}"
+                     f"{_cell(row['ndcg10']):>9}{_cell(row['hot_on_taste'], 2):>14}")
+    for key in ("served_minus_content_affinity", "wide_deep_minus_content_affinity"):
+        row = summary[key]
+        lines.append(f"  {key.replace('_', ' ')}: {_cell(row['auc'])} "
+                     f"[{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]")
+    lines.append(f"  served ratings: expected calibration error "
+                 f"{_cell(summary['calibration']['ece'])}")
     return "\n".join(lines)
 
 
-def run_synthetic(users: int, seeds: Sequence[int], watches: tuple[int, int]) -> str:
-    """Evaluate on generated users (see recommender.synthetic) for each seed."""
+def format_markdown(summaries: dict[str, dict], header: str) -> str:
+    """The report as Markdown (docs/EVALUATION.md)."""
+    lines = [header, "", "| condition | method | AUC | 95 % CI | NDCG@10 | /hot on-taste |",
+             "|---|---|---|---|---|---|"]
+    for name, summary in summaries.items():
+        for method in METHODS:
+            row = summary[method]
+            interval = (f"[{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]"
+                        if np.isfinite(row["auc"]) else "")
+            lines.append(f"| {name} | {method} | {_cell(row['auc'])} | {interval} | "
+                         f"{_cell(row['ndcg10'])} | {_cell(row['hot_on_taste'], 2)} |")
+    lines += ["", "Paired AUC differences (mean over users, bootstrap 95 % CI) and what served:",
+              "", "| condition | served − content_affinity | wide_deep − content_affinity | "
+              "served by | ECE of served ratings |", "|---|---|---|---|---|"]
+    for name, summary in summaries.items():
+        gaps = []
+        for key in ("served_minus_content_affinity", "wide_deep_minus_content_affinity"):
+            row = summary[key]
+            gaps.append(f"{_cell(row['auc'])} [{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]")
+        share = ", ".join(f"{k} {v:.0%}" for k, v in summary["served_share"].items())
+        lines.append(f"| {name} | {gaps[0]} | {gaps[1]} | {share} | "
+                     f"{_cell(summary['calibration']['ece'])} |")
+    lines += ["", "Reliability of the served ratings, all conditions pooled per condition "
+              "(bin: count, mean rating, observed share of later watches):", ""]
+    for name, summary in summaries.items():
+        cells = [f"{lo:.1f}–{hi:.1f}: {n}, {p:.2f}, {o:.2f}"
+                 for lo, hi, n, p, o in summary["calibration"]["rows"]]
+        lines.append(f"- {name}: " + "; ".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def run_synthetic(conditions: Sequence[str], users: int, seeds: Sequence[int]
+                  ) -> dict[str, dict]:
+    """Evaluate generated users (recommender.synthetic) of each condition for each seed."""
     from models import TrainerPool
-    from recommender.synthetic import make_catalogue, make_user, utility
+    from recommender.synthetic import as_candidate, make_catalogue, make_user
 
     trainers = TrainerPool()
-    per_seed: dict[int, list] = {}
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
-        catalogue = make_catalogue(rng)
+    summaries = {}
+    for condition in conditions:
         results = []
-        for _ in range(users):
-            user = make_user(catalogue, rng, n_watches=int(rng.integers(watches[0],
-                                                                        watches[1] + 1)))
-            truth = {v.bvid: utility(catalogue, user.taste, i, session_zone="")
-                     for i, v in enumerate(catalogue.videos)}
-            result = evaluate_user(user.behaviour, [], user.pool, seed=seed, trainers=trainers,
-                                   reference=lambda video, truth=truth: truth[video.bvid])
-            if result is not None:
-                results.append(result)
-        per_seed[seed] = results
-    n = sum(len(r) for r in per_seed.values())
-    header = (f"synthetic: {len(seeds)} seeds × {users} users = {n} evaluated users; "
-              f"± is the std of per-seed means")
-    return header + "\n" + format_table(per_seed)
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            catalogue = make_catalogue(rng)
+            for _ in range(users):
+                user = make_user(catalogue, rng, condition=condition)
+                pool = user.pool or [v for v in user.popular_now]
+                result = evaluate_user(
+                    user.behaviour, [], pool, seed=seed, trainers=trainers,
+                    as_candidate=lambda video, r, user=user: as_candidate(catalogue, user,
+                                                                          video, r),
+                    hot_list=user.popular_now, on_taste=user.on_taste)
+                if result is not None:
+                    results.append(result)
+        summaries[condition] = summarize(results)
+    return summaries
 
 
 def run_stored(data_dir: Path, tg_id: int, seeds: Sequence[int]) -> str:
@@ -209,31 +355,42 @@ def run_stored(data_dir: Path, tg_id: int, seeds: Sequence[int]) -> str:
     if not behaviour:
         raise SystemExit(f"user {tg_id} has no stored behaviour in {data_dir}")
     trainers = TrainerPool()
-    per_seed = {}
+    results = []
     for seed in seeds:
         result = evaluate_user(behaviour, feedback, pool, seed=seed, trainers=trainers)
         if result is None:
             raise SystemExit(f"user {tg_id}: the hold-out has a single class; cannot evaluate")
-        per_seed[seed] = [result]
-    return (f"user {tg_id}: {len(behaviour)} records, {len(pool)} pool videos\n"
-            + format_table(per_seed))
+        results.append(result)
+    return (f"user {tg_id}: {len(behaviour)} records, {len(pool)} pool videos, "
+            f"{len(seeds)} seed(s)\n" + format_condition("stored user", summarize(results)))
 
 
-def _range(text: str) -> tuple[int, int]:
-    low, _, high = text.partition("-")
-    return int(low), int(high or low)
+def _jsonable(summaries: dict) -> dict:
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+    return clean(summaries)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point (see module doc)."""
+    from recommender.synthetic import CONDITIONS
+
     parser = argparse.ArgumentParser(prog="python -m recommender.evaluate",
-                                     description="Evaluate the recommender against baselines.")
+                                     description="Evaluate the recommender as served.")
     parser.add_argument("--synthetic", action="store_true",
                         help="generated users with planted tastes (no login needed)")
+    parser.add_argument("--conditions", default="full",
+                        help=f"comma-separated, or 'all': {', '.join(CONDITIONS)}")
     parser.add_argument("--users", type=int, default=6, help="synthetic users per seed")
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
-    parser.add_argument("--watches", type=_range, default=(300, 900),
-                        help="synthetic watches per user, e.g. 300-900")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--markdown", type=Path, help="also write the report as Markdown here")
     parser.add_argument("--data-dir", type=Path,
                         default=Path(os.environ.get("BILIREC_DATA_DIR", "./data")))
     parser.add_argument("--user", type=int, help="Telegram id of a stored user")
@@ -241,10 +398,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if not seeds:
         parser.error("--seeds needs at least one seed")
+    conditions = (list(CONDITIONS) if args.conditions == "all"
+                  else [c.strip() for c in args.conditions.split(",") if c.strip()])
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        parser.error(f"unknown condition(s): {', '.join(unknown)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     started = time.monotonic()
     if args.synthetic:
-        print(run_synthetic(args.users, seeds, args.watches))
+        summaries = run_synthetic(conditions, args.users, seeds)
+        header = (f"synthetic: seeds {','.join(map(str, seeds))} × {args.users} users per "
+                  f"condition; AUC is the mean over users, CI by bootstrap over users")
+        print(header)
+        for name, summary in summaries.items():
+            print(format_condition(name, summary))
+        if args.json:
+            figures = {name: {m: {k: s[m][k] for k in ("auc", "auc_low", "auc_high", "ndcg10",
+                                                        "hot_on_taste")} for m in METHODS}
+                       for name, s in summaries.items()}
+            args.json.write_text(json.dumps(_jsonable(figures), indent=2), encoding="utf-8")
+        if args.markdown:
+            args.markdown.write_text(format_markdown(summaries, header), encoding="utf-8")
     elif args.user is not None:
         print(run_stored(args.data_dir, args.user, seeds))
     else:

@@ -11,13 +11,22 @@ Ids: 0 is padding (masked in the model), 1 is "unknown" (out of vocabulary); rea
 Quality: log-ratios (like/view, coin/view, favourite/view, comments/view), log views and log
 duration, standardized with fixed reference figures of ordinary Bilibili videos; a missing count
 gives 0 (the reference mean), so feed candidates without coin counts cope.
+
+Same features at training and serving: listings differ in which counts they carry (watch history
+none unless enriched; the feed no favourites), so training decides which count *fields* carried
+information in both classes (``choose_fields``) and records them in the vocabulary; every
+encoding — training rows and serving candidates alike — first blanks the other fields
+(``mask_video``). A count the model never saw varying therefore cannot act at serving.
+
+Prior: the content-affinity score (the hand-written fallback ranker, ``affinity_score``) of the
+masked video, as a logit; the model adds a learnt correction to it (see models.wide_deep).
 """
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -34,7 +43,7 @@ FIRST_REAL_ID = 2
 TAG_CAPACITY = 512
 AUTHOR_CAPACITY = 2048
 TOKEN_CAPACITY = 4096
-VOCAB_FORMAT = 1
+VOCAB_FORMAT = 2
 # encoded candidate rows one serving context keeps (encode_candidates' memo)
 MEMO_CAPACITY = 4096
 # which affinity columns describe the UP主, the zone and the title words (for reasons)
@@ -47,6 +56,11 @@ QUALITY_REFERENCE = ((4.5, 1.2), (-3.3, 0.8), (-4.8, 1.0), (-4.2, 0.9), (-4.0, 1
 QUALITY_CLIP = 4.0
 # how much each standardized quality feature adds to the scalar quality score
 QUALITY_WEIGHTS = (0.35, 0.6, 0.45, 0.45, 0.15, 0.0)
+# the count fields a listing may or may not carry ("comments" = reply or danmaku)
+COUNT_FIELDS = ("view", "like", "coin", "favorite", "comments", "duration")
+# a field is used only when at least this share of the positives and of the negatives carry it
+FIELD_MIN_RATE = 0.5
+PRIOR_CLIP = 1e-3
 
 
 def video_tags(video: Video) -> list[str]:
@@ -57,6 +71,52 @@ def video_tags(video: Video) -> list[str]:
         if tag:
             out.setdefault(tag, None)
     return list(out)
+
+
+def present_fields(video: Video) -> frozenset[str]:
+    """The count fields this record carries."""
+    present = set()
+    if video.view is not None:
+        present.add("view")
+    for name in ("like", "coin", "favorite"):
+        if getattr(video, name) is not None:
+            present.add(name)
+    if video.reply is not None or video.danmaku is not None:
+        present.add("comments")
+    if video.duration > 0:
+        present.add("duration")
+    return frozenset(present)
+
+
+def mask_video(video: Video, fields: Iterable[str]) -> Video:
+    """The record with every count field outside ``fields`` blanked (as if never listed)."""
+    keep = set(fields)
+    blank: dict = {}
+    for name in ("view", "like", "coin", "favorite"):
+        if name not in keep and getattr(video, name) is not None:
+            blank[name] = None
+    if "comments" not in keep and (video.reply is not None or video.danmaku is not None):
+        blank.update(reply=None, danmaku=None)
+    if "duration" not in keep and video.duration:
+        blank["duration"] = 0
+    return replace(video, **blank) if blank else video
+
+
+def choose_fields(positives: Sequence[Video], negatives: Sequence[Video]) -> tuple[str, ...]:
+    """The count fields carried by at least FIELD_MIN_RATE of each class (see module doc).
+
+    The ratios need the view count, so without "view" only "duration" can remain.
+    """
+    if not positives or not negatives:
+        return ()
+    rates = []
+    for group in (positives, negatives):
+        counts = Counter(f for video in group for f in present_fields(video))
+        rates.append({f: counts[f] / len(group) for f in COUNT_FIELDS})
+    chosen = [f for f in COUNT_FIELDS if min(r[f] for r in rates) >= FIELD_MIN_RATE]
+    if "view" not in chosen:
+        chosen = [f for f in chosen if f == "duration"]
+    return tuple(chosen)
 
 
 def _ratio(count: int | None, view: int | None) -> float | None:
@@ -98,12 +158,14 @@ def quality_score(video: Video) -> float:
 
 @dataclass
 class Vocabulary:
-    """Per-user vocabularies (id = FIRST_REAL_ID + position) and the score calibration."""
+    """Per-user vocabularies (id = FIRST_REAL_ID + position), the count fields the model uses
+    (``fields``; every other count is blanked before encoding) and the score calibration."""
 
     tags: list[str] = field(default_factory=list)
     authors: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     calibration: tuple[float, float] = (1.0, 0.0)   # Platt a, b on logit(p); (1, 0) = none
+    fields: tuple[str, ...] = COUNT_FIELDS
 
     def __post_init__(self) -> None:
         self._tag_ids = {t: i + FIRST_REAL_ID for i, t in enumerate(self.tags)}
@@ -127,7 +189,8 @@ class Vocabulary:
 
     def to_json(self) -> str:
         return json.dumps({"format": VOCAB_FORMAT, "tags": self.tags, "authors": self.authors,
-                           "tokens": self.tokens, "calibration": list(self.calibration)},
+                           "tokens": self.tokens, "calibration": list(self.calibration),
+                           "fields": list(self.fields)},
                           ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -136,12 +199,13 @@ class Vocabulary:
         if data.get("format") != VOCAB_FORMAT:
             raise ValueError(f"unsupported vocabulary format {data.get('format')!r}")
         a, b = data.get("calibration", (1.0, 0.0))
+        fields = tuple(str(f) for f in data["fields"] if f in COUNT_FIELDS)
         return cls([str(t) for t in data["tags"]], [int(a_) for a_ in data["authors"]],
-                   [str(t) for t in data["tokens"]], (float(a), float(b)))
+                   [str(t) for t in data["tokens"]], (float(a), float(b)), fields)
 
 
 def build_vocabulary(videos: Iterable[Video], *, previous: Vocabulary | None = None,
-                     min_count: int = 2) -> Vocabulary:
+                     min_count: int = 2, fields: Sequence[str] = COUNT_FIELDS) -> Vocabulary:
     """Vocabularies of the values seen in at least ``min_count`` videos, most frequent first.
 
     With ``previous`` (warm start) every old entry keeps its id and new entries are appended,
@@ -174,7 +238,8 @@ def build_vocabulary(videos: Iterable[Video], *, previous: Vocabulary | None = N
     old = previous or Vocabulary()
     return Vocabulary(grow(old.tags, tag_counts, TAG_CAPACITY - FIRST_REAL_ID),
                       grow(old.authors, author_counts, AUTHOR_CAPACITY - FIRST_REAL_ID),
-                      grow(old.tokens, token_counts, TOKEN_CAPACITY - FIRST_REAL_ID))
+                      grow(old.tokens, token_counts, TOKEN_CAPACITY - FIRST_REAL_ID),
+                      fields=tuple(fields))
 
 
 @dataclass(frozen=True)
@@ -188,7 +253,10 @@ class ItemFeatures:
 
 
 def encode_item(video: Video, vocab: Vocabulary) -> ItemFeatures:
-    """Candidate-side features; identical in training and serving for the same video."""
+    """Candidate-side features; identical in training and serving for the same video.
+
+    ``video`` must already be masked to ``vocab.fields`` (the encoders below do it).
+    """
     tags = np.zeros(MAX_TAGS, dtype=np.int32)
     for i, tag in enumerate(video_tags(video)[:MAX_TAGS]):
         tags[i] = vocab.tag_id(tag)
@@ -288,6 +356,25 @@ class WatchContext:
         ], dtype=np.float32)
 
 
+def affinity_score(video: Video, context: WatchContext) -> float:
+    """Content-affinity score in 0..1: UP主s, zones and title words the user watches, + quality.
+
+    The hand-written fallback ranker, and the model's prior.
+    """
+    a = context.affinity(video)
+    author = min(1.0, a[1] / math.log(4.0)) * 0.6 + min(1.0, a[0] / math.log(6.0)) * 0.4
+    zone = min(1.0, 2.0 * a[4]) * 0.6 + min(1.0, 2.0 * a[3]) * 0.4
+    disliked_author = min(1.0, a[2] / math.log(3.0))
+    taste = 0.35 * author + 0.35 * zone + 0.3 * float(a[5]) - 0.2 * disliked_author
+    return float(min(1.0, max(0.0, 0.65 * taste + 0.35 * quality_score(video))))
+
+
+def prior_logit(video: Video, context: WatchContext) -> float:
+    """The content-affinity score of an (already masked) video as a logit: the model's prior."""
+    p = min(1.0 - PRIOR_CLIP, max(PRIOR_CLIP, affinity_score(video, context)))
+    return math.log(p / (1.0 - p))
+
+
 def serving_context(behaviour: Iterable[Video], vocab: Vocabulary) -> WatchContext:
     """The context at serving time: every timed watch, oldest first."""
     context = WatchContext(vocab)
@@ -297,7 +384,7 @@ def serving_context(behaviour: Iterable[Video], vocab: Vocabulary) -> WatchConte
 
 
 def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, np.ndarray]],
-          affinities: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+          affinities: Sequence[np.ndarray], priors: Sequence[float]) -> dict[str, np.ndarray]:
     """Model inputs (see models.wide_deep) from per-row features."""
     n = len(items)
     if n == 0:
@@ -306,7 +393,8 @@ def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, n
                 "seq_author": np.zeros((0, MAX_SEQ), np.int32),
                 "seq_zone": np.zeros((0, MAX_SEQ), np.int32),
                 "affinity": np.zeros((0, N_AFFINITY), np.float32),
-                "quality": np.zeros((0, N_QUALITY), np.float32)}
+                "quality": np.zeros((0, N_QUALITY), np.float32),
+                "prior": np.zeros((0, 1), np.float32)}
     return {
         "tags": np.stack([f.tags for f in items]).astype(np.int32),
         "author": np.array([f.author for f in items], dtype=np.int32),
@@ -315,18 +403,20 @@ def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, n
         "seq_zone": np.stack([s[1] for s in sequences]).astype(np.int32),
         "affinity": np.stack(affinities).astype(np.float32),
         "quality": np.stack([f.quality for f in items]).astype(np.float32),
+        "prior": np.array(priors, dtype=np.float32).reshape(n, 1),
     }
 
 
 def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Vocabulary,
                       memo: dict | None = None) -> dict[str, np.ndarray]:
-    """Serving inputs: every candidate sees the same (latest) watch context.
+    """Serving inputs: every candidate sees the same (latest) watch context; counts outside
+    ``vocab.fields`` are blanked first, exactly as in training.
 
     ``memo`` (optional, owned by the caller): encoded rows by video, valid for this one
     ``context`` and ``vocab`` only; reused and filled here, emptied when it reaches
     ``MEMO_CAPACITY``. Rows come out identical with or without it.
     """
-    items, affinities = [], []
+    items, affinities, priors = [], [], []
     for video in videos:
         row = None
         if memo is not None:
@@ -335,7 +425,9 @@ def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Voc
             except TypeError:       # an unhashable record (e.g. tags as a list): no memo
                 pass
         if row is None:
-            row = (encode_item(video, vocab), context.affinity(video))
+            masked = mask_video(video, vocab.fields)
+            row = (encode_item(masked, vocab), context.affinity(masked),
+                   prior_logit(masked, context))
             if memo is not None:
                 if len(memo) >= MEMO_CAPACITY:
                     memo.clear()
@@ -345,12 +437,14 @@ def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Voc
                     pass
         items.append(row[0])
         affinities.append(row[1])
-    return stack(items, [context.sequence()] * len(videos), affinities)
+        priors.append(row[2])
+    return stack(items, [context.sequence()] * len(videos), affinities, priors)
 
 
 def encode_samples(samples: Sequence[Sample], watches: Sequence[Video],
                    vocab: Vocabulary) -> dict[str, np.ndarray]:
-    """Training inputs: each sample sees the watches strictly before its anchor.
+    """Training inputs: each sample sees the watches strictly before its anchor; counts outside
+    ``vocab.fields`` are blanked, exactly as at serving.
 
     ``watches`` are the user's timed watches (any order). One sweep in time order; the
     returned rows keep the order of ``samples``.
@@ -361,13 +455,16 @@ def encode_samples(samples: Sequence[Sample], watches: Sequence[Video],
     items: list[ItemFeatures | None] = [None] * len(samples)
     sequences: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(samples)
     affinities: list[np.ndarray | None] = [None] * len(samples)
+    priors: list[float] = [0.0] * len(samples)
     position = 0
     for index in ordered:
         sample = samples[index]
         while position < len(events) and events[position].view_at < sample.anchor:
             context.add(events[position])
             position += 1
-        items[index] = encode_item(sample.video, vocab)
+        masked = mask_video(sample.video, vocab.fields)
+        items[index] = encode_item(masked, vocab)
         sequences[index] = context.sequence()
-        affinities[index] = context.affinity(sample.video)
-    return stack(items, sequences, affinities)
+        affinities[index] = context.affinity(masked)
+        priors[index] = prior_logit(masked, context)
+    return stack(items, sequences, affinities, priors)

@@ -14,7 +14,7 @@ import numpy as np
 
 from models import PAD_ID, UNKNOWN_ID
 from recommender.features import (AFFINITY_AUTHOR, AFFINITY_KEYWORDS, AFFINITY_ZONE,
-                                  WatchContext, quality_score)
+                                  WatchContext, affinity_score, quality_score)
 from recommender.results import Reason, Recommendation
 from recommender.text import title_tokens
 from storage.records import Video
@@ -160,16 +160,6 @@ def model_drivers(inputs: dict[str, np.ndarray], rows: Sequence[int],
         ranked = sorted(range(3), key=lambda k: -drops[k, j])
         out.append([kinds[k] for k in ranked if drops[k, j] >= REASON_MIN_LOGIT])
     return out
-
-
-def affinity_score(video: Video, context: WatchContext) -> float:
-    """Content-affinity score in 0..1: UP主s, zones and title words the user watches, + quality."""
-    a = context.affinity(video)
-    author = min(1.0, a[1] / math.log(4.0)) * 0.6 + min(1.0, a[0] / math.log(6.0)) * 0.4
-    zone = min(1.0, 2.0 * a[4]) * 0.6 + min(1.0, 2.0 * a[3]) * 0.4
-    disliked_author = min(1.0, a[2] / math.log(3.0))
-    taste = 0.35 * author + 0.35 * zone + 0.3 * float(a[5]) - 0.2 * disliked_author
-    return float(min(1.0, max(0.0, 0.65 * taste + 0.35 * quality_score(video))))
 
 
 def affinity_drivers(video: Video, context: WatchContext) -> list[str]:

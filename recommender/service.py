@@ -25,10 +25,12 @@ from typing import Callable, Hashable, TypeVar
 
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import watch_events
-from recommender.ranking import (content_reasons, fallback_rank, model_drivers, quality_rank,
-                                 rating_of, select_top, usable_candidates)
+from recommender.ranking import (affinity_drivers, content_reasons, fallback_rank, model_drivers,
+                                 quality_rank, rating_of, select_top, usable_candidates)
 from recommender.results import RankedList, Recommendation, TrainingReport
-from recommender.training import TrainingData, TrainingResult, calibrate, vocab_path_for
+from recommender.selection import ServingPlan, simple_scores
+from recommender.training import (TrainingData, TrainingResult, calibrate, plan_path_for,
+                                  vocab_path_for)
 from recommender.worker import init_worker, run_training
 from storage.records import Video
 
@@ -42,11 +44,13 @@ MODEL_CACHE_SIZE = 32
 
 @dataclass
 class LoadedModel:
-    """A user's model ready to score: the file it came from, vocabularies, compiled scorer."""
+    """A user's trained plan ready to serve: the model file it came from, vocabularies, the
+    serving plan, and the compiled scorer (only when the plan serves the model)."""
 
     path: Path
     vocab: Vocabulary
-    scorer: object
+    plan: ServingPlan
+    scorer: object | None
 
 
 @dataclass(frozen=True)
@@ -191,12 +195,13 @@ class Recommender:
 
     @staticmethod
     def _remove_old_files(current: Path) -> None:
-        """Delete the user's older model/vocabulary files (the registry's latest is ``current``)."""
-        keep = {current.name, vocab_path_for(current).name}
+        """Delete the user's older model/vocabulary/plan files (the registry's latest is
+        ``current``)."""
+        keep = {current.name, vocab_path_for(current).name, plan_path_for(current).name}
         for path in current.parent.glob("*"):
             if path.name in keep or not path.is_file():
                 continue
-            if path.name.startswith(("model-", "vocab-")):
+            if path.name.startswith(("model-", "vocab-", "plan-")):
                 path.unlink(missing_ok=True)
 
     # --- serving --------------------------------------------------------------------------
@@ -220,11 +225,14 @@ class Recommender:
 
     @staticmethod
     def _load(path: Path) -> LoadedModel:
+        vocab = Vocabulary.from_json(vocab_path_for(path).read_text(encoding="utf-8"))
+        plan = ServingPlan.from_json(plan_path_for(path).read_text(encoding="utf-8"))
+        if plan.served != "model":   # a simple ranker serves: no TensorFlow needed
+            return LoadedModel(path, vocab, plan, None)
         from models import Scorer, load_model
 
-        vocab = Vocabulary.from_json(vocab_path_for(path).read_text(encoding="utf-8"))
         model, _spec = load_model(path)
-        return LoadedModel(path, vocab, Scorer(model))
+        return LoadedModel(path, vocab, plan, Scorer(model))
 
     def _history(self, tg_id: int, revision: int) -> History:
         def load() -> History:
@@ -276,13 +284,20 @@ class Recommender:
         context = serving.context
         if model is None:
             return RankedList(fallback_rank(usable, context, n), provisional=True)
-        inputs = encode_candidates(usable, context, model.vocab, serving.rows)
-        probabilities = model.scorer(inputs)
-        calibrated = calibrate(probabilities, model.vocab.calibration)
+        plan = model.plan
+        if model.scorer is not None:
+            inputs = encode_candidates(usable, context, model.vocab, serving.rows)
+            scores = model.scorer(inputs)
+        else:
+            scores = simple_scores(usable, context, plan.fields, plan.tfidf)[plan.served]
+        calibrated = calibrate(scores, plan.calibration.get(plan.served, (1.0, 0.0)))
         ratings = [rating_of(p) for p in calibrated]
         order_key = [r + float(p) * 1e-3 for r, p in zip(ratings, calibrated)]
         chosen = select_top(usable, order_key, n)
-        drivers = model_drivers(inputs, chosen, model.scorer)
+        if model.scorer is not None:
+            drivers = model_drivers(inputs, chosen, model.scorer)
+        else:
+            drivers = [affinity_drivers(usable[i], context) for i in chosen]
         items = [Recommendation(usable[i], ratings[i],
                                 content_reasons(usable[i], context, kinds))
                  for i, kinds in zip(chosen, drivers)]

@@ -1,9 +1,11 @@
 """Training one user's model from plain data (runs inside the worker process; imports TensorFlow).
 
-``train_user_model`` is the whole job: label the behaviour, split by time, build (or grow) the
-vocabularies, fit with early stopping under a time cap, measure AUC and NDCG@10 on the held-out
-later part, calibrate (Platt scaling on the held-out part), compare with the previous model on
-the same held-out samples, and write the model file + vocabulary JSON atomically.
+``train_user_model`` is the whole job: label the behaviour (too few engaged watches or no
+negatives: no model, the content ranker serves), split by time, choose the count fields both
+classes carry, build (or grow) the vocabularies, fit with early stopping under a time cap, then
+compare the model with the simple rankers on the held-out later part and choose what serves
+(recommender.selection), calibrate every ranker's scores there (Platt scaling), and write the
+model file, vocabulary JSON and plan JSON atomically.
 
 Incremental training ("reuses what it can"): when a previous model exists, its vocabularies are
 kept with their ids and only new tags/UP主s/words are appended; every weight whose shape is
@@ -26,21 +28,23 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
 from models.wide_deep import ModelSpec, weights_to_bytes
-from recommender.features import Vocabulary, build_vocabulary, encode_samples
+from recommender.features import (COUNT_FIELDS, Vocabulary, build_vocabulary, choose_fields,
+                                  encode_samples, mask_video, present_fields)
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
+from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, REASON_NO_HOLDOUT,
+                                   ServingPlan, TfidfRanker, choose, data_shortfall,
+                                   holdout_scores)
 from storage.files import write_atomic
 from storage.records import Video
 
 logger = logging.getLogger(__name__)
 
 HOLDOUT_FRACTION = 0.2
-ACCEPT_TOLERANCE = 0.02     # a new model may be this much worse in held-out AUC and still win
 MAX_EPOCHS = 40
 PATIENCE = 4
 BATCH_SIZE = 128
 LEARNING_RATE = 3e-3
-MIN_SAMPLES = 20
 
 
 @dataclass
@@ -74,29 +78,29 @@ class FittedModel:
 
 
 _BLANK_ZONE = {"tname": "", "tid": 0, "tags": ()}
-_BLANK_COUNTS = {name: None for name in ("view", "like", "coin", "favorite", "reply", "danmaku",
-                                         "share")}
 
 
 def _lacks_zone(video: Video) -> bool:
     return not (video.tname or video.tags)
 
 
-def _lacks_counts(video: Video) -> bool:
-    return video.view is None
+def equalize_missing(samples: Sequence[Sample], rng: np.random.Generator,
+                     fields: Sequence[str]) -> list[Sample]:
+    """Blank the zone / a count field of some samples so positives and negatives lack it equally.
 
-
-def equalize_missing(samples: Sequence[Sample], rng: np.random.Generator) -> list[Sample]:
-    """Blank the zone / the counts of some samples so positives and negatives lack them equally.
-
-    Listings differ in what they carry: watch history has a zone but no counts, the feed has
-    counts but no zone, the popular list has both. Unequalized, "no zone" or "has counts" would
-    mean "not watched", the model would learn the listing instead of the taste, and every feed
-    video would be scored down. Blanking the class that has the field more often, with the
-    probability that evens the rates, makes a missing field say nothing about the label.
+    Listings differ in what they carry (watch history has a zone, the feed none; the feed has
+    no favourites). Counts a class mostly lacks are masked outright (``features.choose_fields``);
+    for the zone and the kept ``fields``, blanking the class that has one more often, with the
+    probability that evens the rates, makes a missing value say nothing about the label —
+    otherwise the model would learn the listing instead of the taste.
     """
     out = list(samples)
-    for lacks, blank in ((_lacks_zone, _BLANK_ZONE), (_lacks_counts, _BLANK_COUNTS)):
+    checks = [(_lacks_zone, lambda v: replace(v, **_BLANK_ZONE))]
+    for name in fields:
+        others = [f for f in COUNT_FIELDS if f != name]
+        checks.append((lambda v, name=name: name not in present_fields(v),
+                       lambda v, others=others: mask_video(v, others)))
+    for lacks, blank in checks:
         pos = [s for s in out if s.positive]
         neg = [s for s in out if not s.positive]
         if not pos or not neg:
@@ -111,7 +115,7 @@ def equalize_missing(samples: Sequence[Sample], rng: np.random.Generator) -> lis
         for i, sample in enumerate(out):
             if sample.positive == blank_positive and not lacks(sample.video) \
                     and rng.random() < probability:
-                out[i] = replace(sample, video=replace(sample.video, **blank))
+                out[i] = replace(sample, video=blank(sample.video))
     return out
 
 
@@ -176,13 +180,15 @@ class SavedModel:
 
 def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: Sequence[Video],
                 *, seed: int, time_cap_s: float, trainers: TrainerPool,
-                previous: SavedModel | None = None, max_epochs: int = MAX_EPOCHS) -> FittedModel:
-    """Fit a model on ``train``, early-stopped and calibrated on ``validation``."""
+                fields: Sequence[str] = COUNT_FIELDS, previous: SavedModel | None = None,
+                max_epochs: int = MAX_EPOCHS) -> FittedModel:
+    """Fit a model on ``train``, early-stopped and calibrated on ``validation``.
+
+    Both are used as given (equalize them first); counts outside ``fields`` are blanked.
+    """
     started = time.monotonic()
-    rng = np.random.default_rng(seed)
-    train = equalize_missing(train, rng)
     vocab = build_vocabulary([s.video for s in train] + list(watches),
-                             previous=previous.vocab if previous else None)
+                             previous=previous.vocab if previous else None, fields=fields)
     trainer = trainers.get(vocab.spec())
     x_train = encode_samples(train, watches, vocab)
     y_train = np.array([s.target for s in train], dtype=np.float32)
@@ -211,15 +217,64 @@ def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: 
     return FittedModel(outcome.weights, vocab, metrics)
 
 
-def model_paths(out_dir: Path, stamp: str) -> tuple[Path, Path]:
-    """The model file and vocabulary file of one model version."""
-    return out_dir / f"model-{stamp}.npz", out_dir / f"vocab-{stamp}.json"
+@dataclass
+class TrainedPlan:
+    """A training's outcome before anything is written: the model (None when the data were too
+    few) and the serving plan chosen on the user's own hold-out."""
+
+    fitted: FittedModel | None
+    plan: ServingPlan
+    n_samples: int
+    n_positive: int
+
+
+def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: TrainerPool,
+               previous: SavedModel | None = None) -> TrainedPlan:
+    """Label, split by time, fit the model and choose what serves (recommender.selection)."""
+    rng = np.random.default_rng(seed)
+    samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng)
+    n_positive = int(binary_labels(samples).sum()) if samples else 0
+    shortfall = data_shortfall(samples)
+    if shortfall is not None:
+        return TrainedPlan(None, ServingPlan(reason=shortfall), len(samples), n_positive)
+    train, validation, _ = time_split(samples, HOLDOUT_FRACTION)
+    fields = choose_fields([s.video for s in train if s.positive],
+                           [s.video for s in train if not s.positive])
+    train = equalize_missing(train, rng, fields)
+    validation = equalize_missing(validation, rng, fields)
+    watches = watch_events(data.behaviour)
+    fitted = fit_samples(train, validation, watches, seed=seed, time_cap_s=time_cap_s,
+                         trainers=trainers, fields=fields, previous=previous)
+    labels = binary_labels(validation)
+    if not validation or labels.min() == labels.max():
+        return TrainedPlan(fitted, ServingPlan(reason=REASON_NO_HOLDOUT, fields=fields),
+                           len(samples), n_positive)
+    tfidf = TfidfRanker.fit([s.video.title for s in train], binary_labels(train))
+    scores = holdout_scores(validation, watches, fields, tfidf)
+    scores["model"] = trainers.get(fitted.vocab.spec()).score(
+        encode_samples(validation, watches, fitted.vocab), fitted.weights)
+    served, reason, figures = choose(labels, scores)
+    calibration = {name: platt_calibration(labels, s) for name, s in scores.items()}
+    plan = ServingPlan(served, reason, figures, calibration, fields, tfidf, len(validation))
+    return TrainedPlan(fitted, plan, len(samples), n_positive)
+
+
+def model_paths(out_dir: Path, stamp: str) -> tuple[Path, Path, Path]:
+    """The model, vocabulary and plan files of one model version."""
+    return (out_dir / f"model-{stamp}.npz", out_dir / f"vocab-{stamp}.json",
+            out_dir / f"plan-{stamp}.json")
 
 
 def vocab_path_for(model_path: Path) -> Path:
     """The vocabulary file that belongs to a model file."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.name.replace("model-", "vocab-", 1)).with_suffix(".json")
+
+
+def plan_path_for(model_path: Path) -> Path:
+    """The serving-plan file that belongs to a model file."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.name.replace("model-", "plan-", 1)).with_suffix(".json")
 
 
 def load_saved(model_path: Path) -> SavedModel:
@@ -239,44 +294,38 @@ def _rounded(metrics: dict) -> dict:
 def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time_cap_s: float,
                      trainers: TrainerPool, previous_model: str | Path | None = None
                      ) -> TrainingResult:
-    """The whole training job of one user (see module doc). Never raises for bad data."""
+    """The whole training job of one user (see module doc). Never raises for bad data.
+
+    A new model, vocabulary and plan are written whenever there was enough data to train; the
+    plan then says whether the model or a simple ranker serves. Too little data writes nothing:
+    the content ranker serves and the result says why.
+    """
     out_dir = Path(out_dir)
-    rng = np.random.default_rng(seed)
-    samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng)
-    if len(samples) < MIN_SAMPLES:
-        return TrainingResult(False, f"too little data ({len(samples)} samples)", {},
-                              len(samples))
-    train, validation, _ = time_split(samples, HOLDOUT_FRACTION)
-    watches = watch_events(data.behaviour)
     previous = None
     if previous_model and Path(previous_model).exists():
         try:
             previous = load_saved(Path(previous_model))
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("previous model unreadable, training from scratch: %s", exc)
-    fitted = fit_samples(train, validation, watches, seed=seed, time_cap_s=time_cap_s,
-                         trainers=trainers, previous=previous)
-    metrics = dict(fitted.metrics)
+    trained = train_plan(data, seed=seed, time_cap_s=time_cap_s, trainers=trainers,
+                         previous=previous)
+    plan = trained.plan
+    metrics = {"positives": trained.n_positive, **plan.metrics()}
+    if trained.fitted is None:
+        return TrainingResult(False, f"too little data ({trained.n_positive} engaged watches, "
+                              f"need {MIN_POSITIVES})" if plan.reason == REASON_FEW_POSITIVES
+                              else "nothing skipped to learn from", metrics, trained.n_samples)
+    metrics.update(trained.fitted.metrics)
     metrics["warm_start"] = previous is not None
-    new_auc = metrics.get("auc")
-    if previous is not None and validation and new_auc is not None:
-        trainer = trainers.get(previous.spec)
-        old_scores = trainer.score(encode_samples(validation, watches, previous.vocab),
-                                   previous.weights)
-        old_auc = auc(binary_labels(validation), old_scores)
-        if old_auc is not None:
-            metrics["previous_auc"] = old_auc
-            if new_auc < old_auc - ACCEPT_TOLERANCE:
-                return TrainingResult(False, f"kept the previous model (held-out AUC "
-                                      f"{new_auc:.3f} < {old_auc:.3f})", _rounded(metrics),
-                                      len(samples))
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = f"{time.time_ns()}"
-    model_path, vocab_path = model_paths(out_dir, stamp)
-    write_atomic(vocab_path, fitted.vocab.to_json().encode("utf-8"))
-    model_bytes = weights_to_bytes(fitted.weights, fitted.vocab.spec())
+    model_path, vocab_path, plan_path = model_paths(out_dir, stamp)
+    write_atomic(vocab_path, trained.fitted.vocab.to_json().encode("utf-8"))
+    write_atomic(plan_path, plan.to_json().encode("utf-8"))
+    model_bytes = weights_to_bytes(trained.fitted.weights, trained.fitted.vocab.spec())
     write_atomic(model_path, model_bytes)
     metrics["model_bytes"] = len(model_bytes)
-    shown = f"{new_auc:.3f}" if new_auc is not None else "n/a"
-    return TrainingResult(True, f"trained on {len(samples)} samples, held-out AUC {shown}",
-                          _rounded(metrics), len(samples), str(model_path), str(vocab_path))
+    figures = ", ".join(f"{name} {value:.3f}" for name, value in sorted(plan.figures.items()))
+    return TrainingResult(True, f"trained on {trained.n_samples} samples; serving {plan.served} "
+                          f"(held-out AUC: {figures or 'n/a'})", _rounded(metrics),
+                          trained.n_samples, str(model_path), str(vocab_path))

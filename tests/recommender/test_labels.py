@@ -77,7 +77,7 @@ def test_equalize_missing_makes_a_missing_zone_say_nothing_about_the_label():
     positives = [watch(f"w{i}", i + 1, -1) for i in range(400)]      # zone, no counts
     negatives = [Video(bvid=f"f{i}", view=100, like=5) for i in range(400)]  # feed: no zone
     samples = build_samples(positives, [], negatives, rng=rng, pool_ratio=1.0)
-    out = equalize_missing(samples, rng)
+    out = equalize_missing(samples, rng, ("view",))
     pos_missing = np.mean([not s.video.tname for s in out if s.positive])
     neg_missing = np.mean([not s.video.tname for s in out if not s.positive])
     assert abs(pos_missing - neg_missing) < 0.1

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from recommender import Recommender
-from recommender.features import Vocabulary
-from recommender.training import vocab_path_for
+from recommender.selection import ServingPlan
+from recommender.training import plan_path_for, vocab_path_for
 from storage import Storage, load_or_create_key
 
 USER, NEWCOMER = 101, 202
@@ -196,11 +196,12 @@ def test_a_newly_registered_model_is_used_without_forget(setup, tmp_path):
     storage, rec, _report, candidates = setup
     before = rec.rank(USER, candidates, 10, channel="explore")
     record = storage.latest_model(USER)
-    vocab = Vocabulary.from_json(vocab_path_for(record.path).read_text("utf-8"))
-    vocab.calibration = (1.0, -6.0)                 # same weights, far lower probabilities
+    plan = ServingPlan.from_json(plan_path_for(record.path).read_text("utf-8"))
+    plan.calibration[plan.served] = (1.0, -6.0)    # same ranker, far lower probabilities
     copy = storage.model_dir(USER) / "model-copy.npz"
     shutil.copyfile(record.path, copy)
-    vocab_path_for(copy).write_text(vocab.to_json(), encoding="utf-8")
+    shutil.copyfile(vocab_path_for(record.path), vocab_path_for(copy))
+    plan_path_for(copy).write_text(plan.to_json(), encoding="utf-8")
     storage.register_model(USER, copy, dict(record.metrics), record.n_records)
     after = rec.rank(USER, candidates, 10, channel="explore")
     assert max(i.rating for i in after.items) < max(i.rating for i in before.items)
