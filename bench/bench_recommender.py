@@ -3,12 +3,13 @@
     python3 bench/bench_recommender.py [--sizes 300,1000,3000] [--repeats 200]
 
 (a) training time for users with 300 / 1,000 / 3,000 behaviour records, through the real
-    Recommender.train (worker process, Storage, registry) — the first job of a fresh worker
-    (process start, TensorFlow import, graph tracing) is reported separately;
+    Recommender.train (worker process, Storage, registry), including the per-user choice of
+    the serving ranker (TF-IDF fit, hold-out scoring of every ranker) — the first job of a
+    fresh worker (process start, TensorFlow import, graph tracing) is reported separately;
 (b) warm scoring latency for 200 candidates: the compiled scorer alone, the whole warm
     Recommender.rank (revision check, cached history/context, features, scoring, reasons), and
     rank right after a write that invalidates part of the cache (a 👎; a history sync);
-(c) model file size (weights .npz + vocabulary .json);
+(c) model file size (weights .npz + vocabulary .json + plan .json);
 (d) peak RSS of the training worker process (and of this serving process).
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from models import Scorer, load_model  # noqa: E402
 from recommender import Recommender  # noqa: E402
 from recommender.features import Vocabulary, encode_candidates, serving_context  # noqa: E402
 from recommender.synthetic import make_catalogue, make_user  # noqa: E402
-from recommender.training import vocab_path_for  # noqa: E402
+from recommender.training import plan_path_for, vocab_path_for  # noqa: E402
 from storage import Storage, load_or_create_key  # noqa: E402
 
 
@@ -67,12 +68,18 @@ def main() -> int:
             storage.save_pool(tg_id, "popular", pool[:100])
             storage.save_pool(tg_id, "feed", pool[100:])
             users[tg_id] = size
-        print(f"{'training':<44}{'seconds':>10}  held-out AUC  epochs")
+        print(f"{'training':<44}{'seconds':>10}  held-out AUC model/content  epochs  serves")
+
+        def figures(report) -> str:
+            m = report.metrics
+            return (f"{m.get('auc_model', float('nan')):.3f} / "
+                    f"{m.get('auc_content', float('nan')):.3f}          {m.get('epochs')}"
+                    f"      {m.get('served')}")
+
         started = time.perf_counter()
         first = rec.train(1)
         print(f"{'first job of a fresh worker (%d records)' % sizes[0]:<44}"
-              f"{time.perf_counter() - started:>10.2f}  {first.metrics.get('auc', float('nan')):.3f}"
-              f"        {first.metrics.get('epochs')}")
+              f"{time.perf_counter() - started:>10.2f}  {figures(first)}")
         for tg_id, size in users.items():
             for attempt in ("scratch", "warm start"):
                 if attempt == "scratch":
@@ -81,15 +88,15 @@ def main() -> int:
                 started = time.perf_counter()
                 report = rec.train(tg_id)
                 elapsed = time.perf_counter() - started
-                auc = report.metrics.get("auc", float("nan"))
-                print(f"{'%d records, %s' % (size, attempt):<44}{elapsed:>10.2f}  {auc:.3f}"
-                      f"        {report.metrics.get('epochs')}"
+                print(f"{'%d records, %s' % (size, attempt):<44}{elapsed:>10.2f}  "
+                      f"{figures(report)}"
                       + ("" if report.accepted else f"  (not accepted: {report.message})"))
 
         tg_id = sizes.index(1000) + 1 if 1000 in sizes else 1
         record = storage.latest_model(tg_id)
         model_bytes = record.path.stat().st_size
-        vocab_bytes = vocab_path_for(record.path).stat().st_size
+        vocab_bytes = (vocab_path_for(record.path).stat().st_size
+                       + plan_path_for(record.path).stat().st_size)
         watched = {v.bvid for v in storage.load_behaviour(tg_id)}
         candidates = [v for v in catalogue.videos if v.bvid not in watched][:200]
         started = time.perf_counter()
@@ -142,7 +149,7 @@ def main() -> int:
         print(f"  first rank of this process (TensorFlow import, model load, trace) "
               f"{cold_rank * 1000:.0f} ms")
         print()
-        print(f"model files: weights {model_bytes / 1e6:.3f} MB + vocabulary "
+        print(f"model files: weights {model_bytes / 1e6:.3f} MB + vocabulary and plan "
               f"{vocab_bytes / 1e6:.3f} MB = {(model_bytes + vocab_bytes) / 1e6:.3f} MB per user")
         rec.close()                                    # joins the worker: its rusage is final
         storage.close()

@@ -173,3 +173,35 @@ def format_age(seconds: float, lang: str) -> str:
     if minutes < 48 * 60:
         return text(lang, "age_hours", n=minutes // 60)
     return text(lang, "age_days", n=minutes // 1440)
+
+
+SIMPLE_RANKER_ORDER = ("model", "content", "tfidf", "freq")
+
+
+def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> str:
+    """Which ranker serves the user and how each did on their later watches, in words.
+
+    ``summary`` holds the plan's flat metrics (``served``, ``served_reason``, ``auc_<ranker>``,
+    ``positives``, ``min_positives``); see Recommender.serving_summary.
+    """
+    served = summary.get("served", "content")
+    if served not in SIMPLE_RANKER_ORDER:
+        served = "content"
+    reason = summary.get("served_reason", "pending")
+    ranker = text(lang, f"ranker_{served}")
+    if reason == "few_positives":
+        return text(lang, "serving_few_positives", n=int(summary.get("positives", 0)),
+                    need=int(summary.get("min_positives", 0)))
+    if reason in ("no_negatives", "pending"):
+        return text(lang, f"serving_{reason}")
+    when = text(lang, "serving_trained", trained_at=trained_at) if trained_at else ""
+    figure = summary.get(f"auc_{served}")
+    if reason != "best" or not isinstance(figure, (int, float)):
+        return text(lang, "serving_no_holdout", ranker=ranker) + when
+    others = [f"{text(lang, f'ranker_short_{name}')} {round(100 * summary[f'auc_{name}'])}%"
+              for name in SIMPLE_RANKER_ORDER
+              if name != served and isinstance(summary.get(f"auc_{name}"), (int, float))]
+    out = text(lang, "serving_best", ranker=ranker, pct=round(100 * figure))
+    if others:
+        out += text(lang, "serving_others", others=("、" if lang == "zh" else ", ").join(others))
+    return out + when

@@ -56,7 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_failed": "登录暂时无法完成（哔哩哔哩没有响应）。请稍后再发送 /login。",
         "qr_new_button": "🔄 新的二维码",
         "greeting": "你好，<b>{name}</b>！正在同步你的哔哩哔哩数据并训练你的模型，完成后会通知你。",
-        "model_ready": "🎉 模型已就绪：{records} 条记录，留出集 AUC {auc}。试试 /hot 或 /explore。",
+        "model_ready": "🎉 已就绪：{records} 条记录。排序方式：{serving}。试试 /hot 或 /explore。",
         "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
                            "你仍可以使用 /hot 和 /explore。",
         "sync_started": "正在同步并重新训练……",
@@ -91,14 +91,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>状态</b>\n"
             "登录：{login}\n"
             "记录：{records} 条\n"
-            "模型：{model}\n"
+            "排序：{model}\n"
             "每日推送：{digest}"
         ),
         "status_logged_in": "已登录（{name}）",
         "status_logged_out": "未登录",
         "status_expired": "已失效，请 /login",
-        "status_no_model": "尚未训练",
-        "status_model": "{trained_at} 训练，AUC {auc}",
         "status_digest_off": "关闭",
         "status_digest_on": "每天 {time}（{zone}）",
         "logout_done": "已退出，并删除了你的登录凭据、行为记录、反馈、模型和推送设置。",
@@ -114,6 +112,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_quality": "高质量：{value}",
         "reason_popular": "热门：{value}",
         "reason_none": "综合推荐",
+        "ranker_model": "你的个人模型",
+        "ranker_content": "内容匹配（你常看的 UP主、分区和关键词）",
+        "ranker_freq": "分区和 UP主 的观看频次",
+        "ranker_tfidf": "标题关键词模型",
+        "ranker_short_model": "个人模型",
+        "ranker_short_content": "内容匹配",
+        "ranker_short_freq": "观看频次",
+        "ranker_short_tfidf": "关键词模型",
+        "serving_best": "{ranker}：在你之后看过的视频上，它把 {pct}% 排在了你跳过的视频前面",
+        "serving_others": "（对比：{others}）",
+        "serving_few_positives": "内容匹配：看完或互动过的记录还太少（{n} 条，需要 {need} 条），"
+                                 "暂不训练个人模型",
+        "serving_no_negatives": "内容匹配：还没有你跳过的视频可供学习，暂不训练个人模型",
+        "serving_no_holdout": "{ranker}：你之后的观看记录还不足以比较各种排序方式",
+        "serving_pending": "内容匹配：个人模型尚未训练（同步后自动训练）",
+        "serving_trained": "（{trained_at} 训练）",
     },
     "en": {
         "help": (
@@ -141,7 +155,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_new_button": "🔄 New QR code",
         "greeting": "Hello, <b>{name}</b>! Syncing your Bilibili data and training your model; "
                     "I'll tell you when it's ready.",
-        "model_ready": "🎉 Your model is ready: {records} records, held-out AUC {auc}. "
+        "model_ready": "🎉 Ready: {records} records. Your lists are ranked by {serving}. "
                        "Try /hot or /explore.",
         "model_not_ready": "Synced ({records} records), but the model was not updated: "
                            "{reason}. /hot and /explore still work.",
@@ -181,14 +195,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "<b>Status</b>\n"
             "Login: {login}\n"
             "Records: {records}\n"
-            "Model: {model}\n"
+            "Ranking: {model}\n"
             "Daily digest: {digest}"
         ),
         "status_logged_in": "logged in ({name})",
         "status_logged_out": "not logged in",
         "status_expired": "expired, please /login",
-        "status_no_model": "not trained yet",
-        "status_model": "trained {trained_at}, AUC {auc}",
         "status_digest_off": "off",
         "status_digest_on": "every day at {time} ({zone})",
         "logout_done": "Logged out. Your credentials, behaviour, feedback, model and schedule "
@@ -206,6 +218,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_quality": "quality: {value}",
         "reason_popular": "popular: {value}",
         "reason_none": "overall pick",
+        "ranker_model": "your personal model",
+        "ranker_content": "the content ranker (creators, zones and words you watch)",
+        "ranker_freq": "how often you watch each zone and creator",
+        "ranker_tfidf": "the title-keyword ranker",
+        "ranker_short_model": "personal model",
+        "ranker_short_content": "content ranker",
+        "ranker_short_freq": "watch frequency",
+        "ranker_short_tfidf": "keyword ranker",
+        "serving_best": "{ranker}: on your later watches it ranked {pct} % of them above videos "
+                        "you skipped",
+        "serving_others": " (compared: {others})",
+        "serving_few_positives": "the content ranker: too few finished or liked videos yet "
+                                 "({n}, {need} needed) to train a personal model",
+        "serving_no_negatives": "the content ranker: nothing you skipped to learn from yet, so "
+                                "no personal model",
+        "serving_no_holdout": "{ranker}: your later watches are too few to compare the rankers",
+        "serving_pending": "the content ranker: your personal model is not trained yet (it "
+                           "trains after a sync)",
+        "serving_trained": " (trained {trained_at})",
     },
 }
 

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Callable, Hashable, TypeVar
 
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
-from recommender.labels import watch_events
+from recommender.labels import POSITIVE_THRESHOLD, interest, watch_events
 from recommender.ranking import (affinity_drivers, content_reasons, fallback_rank, model_drivers,
                                  quality_rank, rating_of, select_top, usable_candidates)
 from recommender.results import RankedList, Recommendation, TrainingReport
-from recommender.selection import ServingPlan, simple_scores
+from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
+                                   simple_scores)
 from recommender.training import (TrainingData, TrainingResult, calibrate, plan_path_for,
                                   vocab_path_for)
 from recommender.worker import init_worker, run_training
@@ -257,6 +258,18 @@ class Recommender:
         model = self._cache.get(tg_id, "model", revisions["model"],
                                 lambda: self._latest_model(tg_id))
         return revisions, history, model
+
+    def serving_summary(self, tg_id: int) -> dict:
+        """What serves the user and why, as flat figures (for /status): the latest plan's
+        metrics, or, before any plan, whether the data suffice to train one."""
+        record = self.storage.latest_model(tg_id)
+        if record is not None and "served" in record.metrics:
+            return {**record.metrics, "min_positives": MIN_POSITIVES}
+        behaviour = self.storage.load_behaviour(tg_id)
+        positives = sum(interest(v) >= POSITIVE_THRESHOLD for v in behaviour)
+        reason = REASON_FEW_POSITIVES if positives < MIN_POSITIVES else "pending"
+        return {"served": "content", "served_reason": reason, "positives": positives,
+                "min_positives": MIN_POSITIVES}
 
     def prepare(self, tg_id: int) -> None:
         """Load the user's model and serving context now (after a training), so the next

@@ -310,7 +310,7 @@ def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time
     trained = train_plan(data, seed=seed, time_cap_s=time_cap_s, trainers=trainers,
                          previous=previous)
     plan = trained.plan
-    metrics = {"positives": trained.n_positive, **plan.metrics()}
+    metrics = {"positives": trained.n_positive, "min_positives": MIN_POSITIVES, **plan.metrics()}
     if trained.fitted is None:
         return TrainingResult(False, f"too little data ({trained.n_positive} engaged watches, "
                               f"need {MIN_POSITIVES})" if plan.reason == REASON_FEW_POSITIVES

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.handlers.common import escape, lang_of, reply, services
 from bot.handlers.login import sync_and_report
 from bot.jobs import unschedule_digest
+from bot.render import render_serving
 from bot.texts import text
 
 logger = logging.getLogger(__name__)
@@ -33,15 +34,6 @@ def format_trained_at(value: object, zone: str) -> str:
     return escape(value)
 
 
-def format_metrics(metrics: dict) -> str:
-    """AUC first, then any other numeric held-out metric."""
-    auc = metrics.get("auc")
-    head = f"{auc:.3f}" if isinstance(auc, (int, float)) else "—"
-    extra = [f"{escape(name)} {value:.3f}" for name, value in sorted(metrics.items())
-             if name != "auc" and isinstance(value, float)]
-    return head + (f" ({', '.join(extra)})" if extra else "")
-
-
 async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Login state, Bilibili name, records, model and digest."""
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
@@ -56,14 +48,12 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         login = text(lang, "status_logged_out")
     records = await asyncio.to_thread(storage.count_behaviour, tg_id) if user else 0
     model_record = await asyncio.to_thread(storage.latest_model, tg_id) if user else None
+    summary = (await asyncio.to_thread(svc.recommender.serving_summary, tg_id) if user
+               else {"served": "content", "served_reason": "pending"})
     digest = await asyncio.to_thread(storage.get_digest, tg_id) if user else None
     zone = digest.timezone if digest else svc.settings.timezone
-    if model_record is None:
-        model = text(lang, "status_no_model")
-    else:
-        model = text(lang, "status_model",
-                     trained_at=format_trained_at(model_record.trained_at, zone),
-                     auc=format_metrics(dict(model_record.metrics)))
+    trained_at = format_trained_at(model_record.trained_at, zone) if model_record else None
+    model = render_serving(summary, lang, trained_at)
     if digest is None or digest.time_hhmm is None:
         digest_text = text(lang, "status_digest_off")
     else:

@@ -23,6 +23,7 @@ from bilibili.errors import BilibiliError, BilibiliUnavailable, RiskControl
 from bot.handlers.common import fault_text, lang_of, services
 from bot.services.accounts import LoginExpired, LoginRequired
 from bot.services.container import BotServices
+from bot.render import render_serving
 from bot.services.sync import SyncAborted
 from bot.texts import text
 from storage.records import Credentials
@@ -185,11 +186,11 @@ async def sync_and_report(svc: BotServices, bot: Bot, tg_id: int, chat_id: int, 
         logger.info("sync of user %s failed: %s", tg_id, exc)
         await bot.send_message(chat_id, fault_text(exc, lang), parse_mode=ParseMode.HTML)
         return
-    auc = result.metrics.get("auc")
     if result.accepted:
-        shown = f"{auc:.3f}" if isinstance(auc, (int, float)) else "—"
-        message = text(lang, "model_ready", records=result.n_records, auc=shown)
+        message = text(lang, "model_ready", records=result.n_records,
+                       serving=render_serving(result.metrics, lang))
     else:
-        message = text(lang, "model_not_ready", records=result.n_records,
-                       reason=html.escape(result.message or "—"))
+        reason = (render_serving(result.metrics, lang) if "served_reason" in result.metrics
+                  else html.escape(result.message or "—"))
+        message = text(lang, "model_not_ready", records=result.n_records, reason=reason)
     await bot.send_message(chat_id, message, parse_mode=ParseMode.HTML)

@@ -284,7 +284,7 @@ def test_logout_during_sync_leaves_nothing(tg, fake, start_bot, env):
     assert runner.call(lambda: storage.count_behaviour(USER)) == 0
     assert runner.call(lambda: storage.latest_model(USER)) is None
     assert not any(str(USER) in p.name for p in Path(env["BILIREC_DATA_DIR"]).rglob("*"))
-    assert "模型已就绪" not in "".join(m.text or "" for m in chat.messages())
+    assert "已就绪" not in "".join(m.text or "" for m in chat.messages())
 
 
 def test_logout_erases_everything_when_bilibili_sign_out_fails(tg, fake, start_bot, env, caplog):

@@ -31,7 +31,7 @@ def qr_login(chat: Chat, fake, runner, mid: int, *, wait_model: bool = True):
     fake.confirm(key, mid)
     chat.wait_new(since, "你好")
     if wait_model:
-        chat.wait_new(since, "模型已就绪", timeout=MODEL_READY_TIMEOUT)
+        chat.wait_new(since, "已就绪", timeout=MODEL_READY_TIMEOUT)
     return photo
 
 
@@ -51,10 +51,10 @@ def test_journey(tg, fake, env, start_bot):
     assert photo.photo.startswith(b"\x89PNG")
     greeting = chat.wait_new(since, "你好")[0]
     assert "美食家&lt;&amp;&gt;" in greeting.text  # the Bilibili name, escaped
-    ready = chat.wait_new(since, "模型已就绪", timeout=MODEL_READY_TIMEOUT)[0]
+    ready = chat.wait_new(since, "已就绪", timeout=MODEL_READY_TIMEOUT)[0]
     records = int(re.search(r"(\d+) 条记录", ready.text).group(1))
     assert records >= 60
-    assert "AUC" in ready.text
+    assert "你跳过的视频" in ready.text    # which ranker serves and how it did, in words
     photo_now = next(m for m in chat.messages() if m.message_id == photo.message_id)
     assert "登录成功" in photo_now.text and photo_now.edited
 
@@ -108,7 +108,7 @@ def test_journey(tg, fake, env, start_bot):
     names = runner.call(lambda: [j.name for j in runner.application.job_queue.jobs()])
     assert f"digest:{USER}" in names
     status = chat.ask("/status", "状态").text
-    assert "已登录" in status and at in status and "AUC" in status
+    assert "已登录" in status and at in status and "你跳过的视频" in status
     assert bvids(chat.ask("/explore 3", "探索"))
     time.sleep(1.5)  # a wrongly re-sent digest would come within a second of the start
     assert len([m for m in chat.messages() if "📬" in (m.text or "")]) == 2
@@ -116,7 +116,7 @@ def test_journey(tg, fake, env, start_bot):
     # /sync: re-sync and retrain now
     since = chat.send("/sync")
     chat.wait_new(since, "正在同步")
-    chat.wait_new(since, "模型已就绪", timeout=MODEL_READY_TIMEOUT)
+    chat.wait_new(since, "已就绪", timeout=MODEL_READY_TIMEOUT)
 
     # /logout: the Bilibili web session is signed out too, and nothing of the user is left
     creds = runner.call(lambda: runner.services.storage.load_credentials(USER))

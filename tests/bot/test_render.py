@@ -8,7 +8,7 @@ import pytest
 
 from bot.render import (CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, feedback_data, format_age,
                         format_duration, format_views, parse_feedback_data, render_list,
-                        telegram_length)
+                        render_serving, telegram_length)
 from recommender import Reason, Recommendation
 from tests.fakes.fake_bilibili import make_video
 
@@ -137,3 +137,26 @@ def test_escaped_reason_values():
     [message] = render_list([item], "zh", header="h")
     assert html.escape("<b>&") in message.text
     assert_valid_html(message.text)
+
+
+def test_serving_summary_names_the_ranker_and_every_figure_in_words():
+    summary = {"served": "model", "served_reason": "best", "auc_model": 0.843,
+               "auc_content": 0.801, "auc_tfidf": 0.78, "auc_freq": 0.7}
+    zh = render_serving(summary, "zh", "2026-12-01 08:00")
+    assert zh.startswith("你的个人模型") and "84%" in zh and "内容匹配 80%" in zh
+    assert "2026-12-01 08:00" in zh
+    en = render_serving({**summary, "served": "content"}, "en")
+    assert en.startswith("the content ranker") and "80 %" in en and "personal model 84%" in en
+    assert "UP主" not in en
+    for text_ in (zh, en):
+        assert_valid_html(text_)
+
+
+def test_serving_summary_says_why_there_is_no_model():
+    few = render_serving({"served": "content", "served_reason": "few_positives",
+                          "positives": 12, "min_positives": 50}, "en")
+    assert "12" in few and "50 needed" in few
+    assert "跳过" in render_serving({"served_reason": "no_negatives"}, "zh")
+    assert "not trained yet" in render_serving({}, "en")
+    odd = render_serving({"served": "<b>", "served_reason": "best", "auc_content": 0.7}, "en")
+    assert odd.startswith("the content ranker") and "70 %" in odd

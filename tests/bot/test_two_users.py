@@ -27,8 +27,8 @@ def test_two_users_get_their_own_lists(tg, fake, start_bot):
     cat_key = photo_of[[m for m in cats.messages() if m.photo][0].photo]
     fake.confirm(food_key, FOOD_MID)
     fake.confirm(cat_key, CAT_MID)
-    food.wait_new(since_food, "模型已就绪", timeout=MODEL_READY_TIMEOUT)
-    cats.wait_new(since_cat, "模型已就绪", timeout=MODEL_READY_TIMEOUT)
+    food.wait_new(since_food, "已就绪", timeout=MODEL_READY_TIMEOUT)
+    cats.wait_new(since_cat, "已就绪", timeout=MODEL_READY_TIMEOUT)
 
     storage = runner.services.storage
     assert runner.call(lambda: storage.get_user(FOOD_USER)).mid == FOOD_MID
