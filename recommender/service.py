@@ -38,7 +38,6 @@ from storage.records import Video
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MIN_RECORDS = 20            # fewer behaviour records: no model, the content fallback ranks
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
 MODEL_CACHE_SIZE = 32
 
@@ -152,12 +151,20 @@ class Recommender:
             process.join(timeout=5)
 
     def train(self, tg_id: int) -> TrainingReport:
-        """Train the user's model in the worker; blocking. Keeps the old model unless the new wins."""
+        """Train the user's model in the worker and choose what serves; blocking.
+
+        Too few engaged watches to train on: nothing starts, the content ranker keeps serving and
+        the report says why (the same figures /status shows).
+        """
         behaviour = self.storage.load_behaviour(tg_id)
         n_records = len(behaviour)
-        if n_records < MIN_RECORDS:
-            return TrainingReport(n_records, False, {},
-                                  f"too little data ({n_records} records, need {MIN_RECORDS})")
+        positives = sum(interest(v) >= POSITIVE_THRESHOLD for v in behaviour)
+        if positives < MIN_POSITIVES:
+            return TrainingReport(n_records, False,
+                                  {"served": "content", "served_reason": REASON_FEW_POSITIVES,
+                                   "positives": positives, "min_positives": MIN_POSITIVES},
+                                  f"too little data ({positives} engaged watches, "
+                                  f"need {MIN_POSITIVES})")
         data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
                             self.storage.load_pool(tg_id))
         previous = self.storage.latest_model(tg_id)
