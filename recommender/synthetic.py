@@ -394,8 +394,11 @@ def make_user(catalogue: Catalogue, rng: np.random.Generator, condition: str = "
 
     # watches too old for the history listing (only their favourites/likes survive)
     n_old = 0 if cold else int(n_watches * rng.uniform(0.2, 0.5))
+    n_taste = int(round(n_watches * share))
+    # the old watches must leave enough unwatched liked videos for the history's taste share
+    n_old = min(n_old, max(0, int((0.9 * in_liked.sum() - n_taste) / share)))
     modes = _modes(n_old, int(round(n_old * share)), rng)
-    modes += _modes(n_watches, int(round(n_watches * share)), rng)
+    modes += _modes(n_watches, n_taste, rng)
     watched = np.zeros(n_videos, dtype=bool)
     events: list[tuple[int, int, int, bool, bool, bool]] = []
     now = START_TIME                     # every catalogue video is published by then
