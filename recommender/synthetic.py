@@ -22,7 +22,15 @@ listing the bot reads has them):
 
 The stored behaviour is these listings merged by bvid exactly as ``Storage.save_behaviour`` does
 (``merge_videos``), newest view_at first; favourited/liked/coined videos whose watch is older than
-the history the API returns are *untimed* records (view_at 0) at the end.
+the history the API returns are *untimed* records (view_at 0) at the end. Like the real merge, a
+count that is truly 0 (a small video's favourites) stays None on a record that lacked it.
+
+Shown lists: ``popular_now`` is the popular list at the end of the history (the most viewed
+videos with a little daily churn, none the user watched) — what /hot ranks now. ``pool`` holds
+what was shown before: a few popular snapshots (as fetched, watched ones included) and feed
+snapshots of 60, half from the user's liked zones (the site's feed is personalised), half by
+views, none watched before the snapshot. ``served_record`` gives any catalogue video in the
+popular (or feed) shape, to show a later watch as /hot would.
 
 Conditions (``CONDITIONS``), each a kind of real user the evaluation must survive:
 
@@ -34,6 +42,8 @@ Conditions (``CONDITIONS``), each a kind of real user the evaluation must surviv
   their videos get fewer views), they make 55 % (±3) of the history, and under 2 % of the popular
   list (built from the most viewed videos; the few niche ones are capped).
 - ``cold``: a new user: 25–59 watches, no older favourites, one feed and one popular snapshot.
+  (Every other condition has 300–900 history watches by default, plus 20–50 % older watches
+  that only survive through favourites and the recent like/coin lists.)
 - ``no_pool``: nothing was shown before: ``pool`` is empty (the bot falls back to
   ``popular_now`` as first-sync negatives).
 
