@@ -312,9 +312,13 @@ def format_markdown(summaries: dict[str, dict], header: str) -> str:
 
 def run_synthetic(conditions: Sequence[str], users: int, seeds: Sequence[int]
                   ) -> dict[str, dict]:
-    """Evaluate generated users (recommender.synthetic) of each condition for each seed."""
+    """Evaluate generated users (recommender.synthetic) of each condition for each seed.
+
+    A user without shown lists (``no_pool``) trains, as the bot does at its first sync, with
+    the current popular list as its candidate pool.
+    """
     from models import TrainerPool
-    from recommender.synthetic import as_candidate, make_catalogue, make_user
+    from recommender.synthetic import make_catalogue, make_user, served_record
 
     trainers = TrainerPool()
     summaries = {}
@@ -325,12 +329,18 @@ def run_synthetic(conditions: Sequence[str], users: int, seeds: Sequence[int]
             catalogue = make_catalogue(rng)
             for _ in range(users):
                 user = make_user(catalogue, rng, condition=condition)
-                pool = user.pool or [v for v in user.popular_now]
-                result = evaluate_user(
-                    user.behaviour, [], pool, seed=seed, trainers=trainers,
-                    as_candidate=lambda video, r, user=user: as_candidate(catalogue, user,
-                                                                          video, r),
-                    hot_list=user.popular_now, on_taste=user.on_taste)
+                pool = user.pool or list(user.popular_now)
+                feed_share = len(user.feed_pool) / len(pool)
+
+                def as_candidate(video: Video, r: np.random.Generator,
+                                 feed_share: float = feed_share) -> Video:
+                    listing = "feed" if r.random() < feed_share else "popular"
+                    full = catalogue.videos[catalogue.index_of(video.bvid)]
+                    return served_record(full, listing)
+
+                result = evaluate_user(user.behaviour, [], pool, seed=seed, trainers=trainers,
+                                       as_candidate=as_candidate, hot_list=user.popular_now,
+                                       on_taste=user.on_taste)
                 if result is not None:
                     results.append(result)
         summaries[condition] = summarize(results)
