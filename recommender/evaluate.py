@@ -47,7 +47,7 @@ from recommender.features import (COUNT_FIELDS, Vocabulary, choose_fields, encod
 from recommender.labels import Sample, binary_labels, build_samples, time_split, watch_events
 from recommender.metrics import auc, ndcg_at_k
 from recommender.ranking import select_top
-from recommender.selection import TfidfRanker, holdout_scores, simple_scores
+from recommender.selection import TfidfRanker, as_served, holdout_scores, simple_scores
 from recommender.training import (HOLDOUT_FRACTION, TrainingData, calibrate, equalize_missing,
                                   train_plan)
 from storage.records import Video
@@ -111,7 +111,7 @@ def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
     rng = np.random.default_rng(seed)
     samples = build_samples(behaviour, feedback, pool, rng=rng)
     earlier, later, split_time = time_split(samples, HOLDOUT_FRACTION)
-    test = [s for s in later if (s.source == "history" and s.positive) or s.source == "pool"]
+    test = as_served(later)
     if as_candidate is not None:
         test = [replace(s, video=as_candidate(s.video, rng)) if s.source == "history" else s
                 for s in test]

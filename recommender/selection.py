@@ -1,7 +1,8 @@
 """Which ranker serves a user: the trained model or a simple ranker, measured on the user's own data.
 
-Every training compares, on the user's own time-ordered hold-out (later watches against the
-videos they skipped, counts blanked exactly as at serving), the trained model with three simple
+Every training compares, on the user's own time-ordered hold-out (later engaged watches against
+the offered videos they skipped, ``as_served``; counts blanked exactly as at serving), the
+trained model with three simple
 rankers that need no training beyond a few counters:
 
 - ``content``: content affinity (UP主s, zones and title words the user watches, + quality);
@@ -181,6 +182,17 @@ def holdout_scores(samples: Sequence[Sample], watches: Sequence[Video], fields: 
     if tfidf is not None:
         out["tfidf"] = tfidf.score([s.video.title for s in samples])
     return out
+
+
+# samples of videos the user was offered and did not watch
+SKIPPED_SOURCES = ("pool", "impression")
+
+
+def as_served(samples: Sequence[Sample]) -> list[Sample]:
+    """The samples that ask what a list asks: engaged watches against videos offered and
+    skipped (abandoned and partly watched videos left out: they were chosen, not skipped)."""
+    return [s for s in samples
+            if (s.source == "history" and s.positive) or s.source in SKIPPED_SOURCES]
 
 
 def data_shortfall(samples: Sequence[Sample]) -> str | None:

@@ -33,8 +33,8 @@ from recommender.features import (COUNT_FIELDS, Vocabulary, build_vocabulary, ch
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, REASON_NO_HOLDOUT,
-                                   ServingPlan, TfidfRanker, choose, data_shortfall,
-                                   holdout_scores)
+                                   ServingPlan, TfidfRanker, as_served, choose,
+                                   data_shortfall, holdout_scores)
 from storage.files import write_atomic
 from storage.records import Video
 
@@ -245,17 +245,18 @@ def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: Tr
     watches = watch_events(data.behaviour)
     fitted = fit_samples(train, validation, watches, seed=seed, time_cap_s=time_cap_s,
                          trainers=trainers, fields=fields, previous=previous)
-    labels = binary_labels(validation)
-    if not validation or labels.min() == labels.max():
+    holdout = as_served(validation)
+    labels = binary_labels(holdout)
+    if not holdout or labels.min() == labels.max():
         return TrainedPlan(fitted, ServingPlan(reason=REASON_NO_HOLDOUT, fields=fields),
                            len(samples), n_positive)
     tfidf = TfidfRanker.fit([s.video.title for s in train], binary_labels(train))
-    scores = holdout_scores(validation, watches, fields, tfidf)
+    scores = holdout_scores(holdout, watches, fields, tfidf)
     scores["model"] = trainers.get(fitted.vocab.spec()).score(
-        encode_samples(validation, watches, fitted.vocab), fitted.weights)
+        encode_samples(holdout, watches, fitted.vocab), fitted.weights)
     served, reason, figures = choose(labels, scores)
     calibration = {name: platt_calibration(labels, s) for name, s in scores.items()}
-    plan = ServingPlan(served, reason, figures, calibration, fields, tfidf, len(validation))
+    plan = ServingPlan(served, reason, figures, calibration, fields, tfidf, len(holdout))
     return TrainedPlan(fitted, plan, len(samples), n_positive)
 
 
