@@ -24,6 +24,7 @@ import numpy as np
 
 from models import (MAX_SEQ, MAX_TAGS, MAX_TITLE, N_AFFINITY, N_QUALITY, PAD_ID, UNKNOWN_ID,
                     ModelSpec)
+from recommender.calibration import Calibrator
 from recommender.labels import POSITIVE_THRESHOLD, Sample, interest, watch_events
 from recommender.text import title_tokens
 from storage.records import Video
@@ -34,7 +35,9 @@ FIRST_REAL_ID = 2
 TAG_CAPACITY = 512
 AUTHOR_CAPACITY = 2048
 TOKEN_CAPACITY = 4096
-VOCAB_FORMAT = 1
+VOCAB_FORMAT = 2
+# format 1 stored the calibration as a Platt (a, b) pair; it still loads
+READABLE_VOCAB_FORMATS = (1, 2)
 # encoded candidate rows one serving context keeps (encode_candidates' memo)
 MEMO_CAPACITY = 4096
 # which affinity columns describe the UP主, the zone and the title words (for reasons)
@@ -103,7 +106,7 @@ class Vocabulary:
     tags: list[str] = field(default_factory=list)
     authors: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
-    calibration: tuple[float, float] = (1.0, 0.0)   # Platt a, b on logit(p); (1, 0) = none
+    calibration: Calibrator = Calibrator()   # raw model score → probability; default: identity
 
     def __post_init__(self) -> None:
         self._tag_ids = {t: i + FIRST_REAL_ID for i, t in enumerate(self.tags)}
@@ -127,17 +130,18 @@ class Vocabulary:
 
     def to_json(self) -> str:
         return json.dumps({"format": VOCAB_FORMAT, "tags": self.tags, "authors": self.authors,
-                           "tokens": self.tokens, "calibration": list(self.calibration)},
+                           "tokens": self.tokens, "calibration": self.calibration.to_dict()},
                           ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "Vocabulary":
         data = json.loads(text)
-        if data.get("format") != VOCAB_FORMAT:
+        if data.get("format") not in READABLE_VOCAB_FORMATS:
             raise ValueError(f"unsupported vocabulary format {data.get('format')!r}")
-        a, b = data.get("calibration", (1.0, 0.0))
-        return cls([str(t) for t in data["tags"]], [int(a_) for a_ in data["authors"]],
-                   [str(t) for t in data["tokens"]], (float(a), float(b)))
+        calibration = data.get("calibration")
+        return cls([str(t) for t in data["tags"]], [int(a) for a in data["authors"]],
+                   [str(t) for t in data["tokens"]],
+                   Calibrator.from_dict(calibration) if calibration is not None else Calibrator())
 
 
 def build_vocabulary(videos: Iterable[Video], *, previous: Vocabulary | None = None,

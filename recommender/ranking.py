@@ -1,8 +1,8 @@
 """Ranking core (no storage, no TensorFlow import of its own): filters, diversity, reasons,
 the content-affinity fallback and the quality order.
 
-Rating: ``round(100 × calibrated probability)`` for a personal model (Platt scaling fitted on the
-held-out part at training time); the fallback and the quality order give provisional ratings
+Rating: ``round(100 × calibrated probability)`` for a personal model (recommender.calibration,
+fitted on the held-out part at training time); the fallback and the quality order give provisional ratings
 from the same 0..1 scale of their own scores.
 """
 from __future__ import annotations

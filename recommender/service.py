@@ -28,7 +28,7 @@ from recommender.labels import watch_events
 from recommender.ranking import (content_reasons, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.results import RankedList, Recommendation, TrainingReport
-from recommender.training import TrainingData, TrainingResult, calibrate, vocab_path_for
+from recommender.training import TrainingData, TrainingResult, vocab_path_for
 from recommender.worker import init_worker, run_training
 from storage.records import Video
 
@@ -278,7 +278,7 @@ class Recommender:
             return RankedList(fallback_rank(usable, context, n), provisional=True)
         inputs = encode_candidates(usable, context, model.vocab, serving.rows)
         probabilities = model.scorer(inputs)
-        calibrated = calibrate(probabilities, model.vocab.calibration)
+        calibrated = model.vocab.calibration.apply(probabilities)
         ratings = [rating_of(p) for p in calibrated]
         order_key = [r + float(p) * 1e-3 for r, p in zip(ratings, calibrated)]
         chosen = select_top(usable, order_key, n)

@@ -2,8 +2,8 @@
 
 ``train_user_model`` is the whole job: label the behaviour, split by time, build (or grow) the
 vocabularies, fit with early stopping under a time cap, measure AUC and NDCG@10 on the held-out
-later part, calibrate (Platt scaling on the held-out part), compare with the previous model on
-the same held-out samples, and write the model file + vocabulary JSON atomically.
+later part, calibrate (bounded Platt scaling on the held-out part), compare with the previous
+model on the same held-out samples, and write the model file + vocabulary JSON atomically.
 
 Incremental training ("reuses what it can"): when a previous model exists, its vocabularies are
 kept with their ids and only new tags/UP主s/words are appended; every weight whose shape is
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
 from models.wide_deep import ModelSpec, weights_to_bytes
+from recommender.calibration import Calibrator
 from recommender.features import Vocabulary, build_vocabulary, encode_samples
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
@@ -127,29 +127,6 @@ def sample_weights(samples: Sequence[Sample]) -> np.ndarray:
     return base * np.array([lookup[int(c)] for c in y], dtype=np.float32)
 
 
-def platt_calibration(labels: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
-    """(a, b) so that sigmoid(a·logit(p) + b) is calibrated on held-out data; (1, 0) if unusable."""
-    if len(labels) < 10 or labels.min() == labels.max():
-        return 1.0, 0.0
-    logits = _logit(probabilities).reshape(-1, 1)
-    fit = LogisticRegression(C=100.0).fit(logits, labels)
-    a, b = float(fit.coef_[0][0]), float(fit.intercept_[0])
-    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0.05:
-        return 1.0, 0.0
-    return a, b
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def calibrate(probabilities: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
-    """Apply Platt scaling to raw model probabilities."""
-    a, b = calibration
-    return 1.0 / (1.0 + np.exp(-(a * _logit(probabilities) + b)))
-
-
 def start_weights(trainer, previous: "SavedModel | None", seed: int) -> list[np.ndarray]:
     """The previous model's weights where shapes allow (warm start), else fresh ones.
 
@@ -206,7 +183,7 @@ def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: 
         labels = binary_labels(validation)
         metrics["auc"] = auc(labels, val_scores)
         metrics["ndcg10"] = ndcg_at_k(labels, val_scores, 10)
-        vocab.calibration = platt_calibration(labels, val_scores)
+        vocab.calibration = Calibrator.fit(labels, val_scores)
     metrics["train_seconds"] = round(time.monotonic() - started, 2)
     return FittedModel(outcome.weights, vocab, metrics)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from recommender import Recommender
+from recommender.calibration import Calibrator
 from recommender.features import Vocabulary
 from recommender.training import vocab_path_for
 from storage import Storage, load_or_create_key
@@ -197,7 +198,7 @@ def test_a_newly_registered_model_is_used_without_forget(setup, tmp_path):
     before = rec.rank(USER, candidates, 10, channel="explore")
     record = storage.latest_model(USER)
     vocab = Vocabulary.from_json(vocab_path_for(record.path).read_text("utf-8"))
-    vocab.calibration = (1.0, -6.0)                 # same weights, far lower probabilities
+    vocab.calibration = Calibrator(1.0, -6.0)                # same weights, far lower probabilities
     copy = storage.model_dir(USER) / "model-copy.npz"
     shutil.copyfile(record.path, copy)
     vocab_path_for(copy).write_text(vocab.to_json(), encoding="utf-8")
