@@ -113,6 +113,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_keywords": "关键词：{value}",
         "reason_quality": "高质量：{value}",
         "reason_popular": "热门：{value}",
+        "reason_fresh_today": "今天发布",
+        "reason_fresh_yesterday": "昨天发布",
+        "reason_fresh_days": "{n} 天前发布",
         "reason_none": "综合推荐",
     },
     "en": {
@@ -205,6 +208,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_keywords": "keywords: {value}",
         "reason_quality": "quality: {value}",
         "reason_popular": "popular: {value}",
+        "reason_fresh_today": "published today",
+        "reason_fresh_yesterday": "published yesterday",
+        "reason_fresh_days": "published {n} days ago",
         "reason_none": "overall pick",
     },
 }

@@ -25,8 +25,9 @@ from typing import Callable, Hashable, TypeVar
 
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import watch_events
-from recommender.ranking import (content_reasons, fallback_rank, model_drivers, quality_rank,
-                                 rating_of, select_top, usable_candidates)
+from recommender.ranking import (fallback_rank, model_drivers, quality_rank, rating_of,
+                                 select_top, usable_candidates)
+from recommender.reasons import candidate_zone_shares, reasons_for
 from recommender.results import RankedList, Recommendation, TrainingReport
 from recommender.training import TrainingData, TrainingResult, vocab_path_for
 from recommender.worker import init_worker, run_training
@@ -274,8 +275,9 @@ class Recommender:
             return RankedList([], provisional=model is None)
         serving = self._context(tg_id, revisions, history, model)
         context = serving.context
+        zone_shares = candidate_zone_shares(candidates)     # of the whole list, as passed
         if model is None:
-            return RankedList(fallback_rank(usable, context, n), provisional=True)
+            return RankedList(fallback_rank(usable, context, n, zone_shares), provisional=True)
         inputs = encode_candidates(usable, context, model.vocab, serving.rows)
         probabilities = model.scorer(inputs)
         calibrated = model.vocab.calibration.apply(probabilities)
@@ -284,7 +286,7 @@ class Recommender:
         chosen = select_top(usable, order_key, n)
         drivers = model_drivers(inputs, chosen, model.scorer)
         items = [Recommendation(usable[i], ratings[i],
-                                content_reasons(usable[i], context, kinds))
+                                reasons_for(usable[i], context, zone_shares, kinds))
                  for i, kinds in zip(chosen, drivers)]
         return RankedList(items, provisional=False)
 

@@ -9,7 +9,8 @@ import pytest
 
 from recommender import Recommender
 from recommender.calibration import Calibrator
-from recommender.features import Vocabulary
+from recommender.features import Vocabulary, serving_context
+from recommender.reasons import candidate_zone_shares, supported_drivers
 from recommender.training import vocab_path_for
 from storage import Storage, load_or_create_key
 
@@ -222,3 +223,16 @@ def test_an_erased_user_is_not_ranked_from_the_cache(setup, user):
     assert erased.provisional                        # no model any more
     assert {v.bvid for v in watched} <= {i.video.bvid for i in erased.items}  # no history
     assert record.path.exists()                      # USER's file was not the other's to erase
+
+
+def test_reasons_name_only_what_the_history_supports(setup):
+    storage, rec, _report, candidates = setup
+    shares = candidate_zone_shares(candidates)
+    for tg_id in (USER, NEWCOMER):                       # the model path, the content fallback
+        context = serving_context(storage.load_behaviour(tg_id), Vocabulary())
+        ranked = rec.rank(tg_id, candidates, 30, channel="reasons")
+        assert ranked.items and ranked.provisional == (tg_id == NEWCOMER)
+        for item in ranked.items:
+            supported = supported_drivers(item.video, context, shares)
+            named = {r.kind for r in item.reasons} & {"author", "zone", "keywords"}
+            assert named <= set(supported), (item.video.tname, item.reasons)
