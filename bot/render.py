@@ -82,10 +82,23 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def format_fresh(days: str, lang: str) -> str | None:
+    """A ``fresh`` reason's whole days as "今天发布" / "published 2 days ago"; None if not a count."""
+    if not (days.isascii() and days.isdigit()):
+        return None
+    n = int(days)
+    key = ("reason_fresh_today", "reason_fresh_yesterday")[n] if n < 2 else "reason_fresh_days"
+    return text(lang, key, n=n)
+
+
 def format_reasons(reasons: Iterable["Reason"], lang: str) -> str:
     """The structured reasons as one escaped line."""
     parts = []
     for reason in reasons:
+        fresh = format_fresh(str(reason.value), lang) if reason.kind == "fresh" else None
+        if fresh:
+            parts.append(fresh)
+            continue
         key = f"reason_{reason.kind}"
         value = html.escape(shorten(str(reason.value), REASON_MAX_CHARS // 2))
         try:

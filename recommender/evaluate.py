@@ -45,11 +45,10 @@ import numpy as np
 from recommender.features import (COUNT_FIELDS, Vocabulary, choose_fields, encode_candidates,
                                   encode_samples, mask_video, quality_score, serving_context)
 from recommender.labels import Sample, binary_labels, build_samples, time_split, watch_events
-from recommender.metrics import auc, ndcg_at_k
+from recommender.metrics import auc, expected_calibration_error, ndcg_at_k, reliability_table
 from recommender.ranking import select_top
 from recommender.selection import TfidfRanker, as_served, holdout_scores, simple_scores
-from recommender.training import (HOLDOUT_FRACTION, TrainingData, calibrate, equalize_missing,
-                                  train_plan)
+from recommender.training import HOLDOUT_FRACTION, TrainingData, equalize_missing, train_plan
 from storage.records import Video
 
 LIST_SIZE = 50
@@ -148,7 +147,7 @@ def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
         scores["served"] = scores["wide_deep"]
     else:
         scores["served"] = holdout_scores(test, watches, plan.fields, plan.tfidf)[plan.served]
-    probabilities = calibrate(scores["served"], plan.calibration.get(plan.served, (1.0, 0.0)))
+    probabilities = plan.calibrator().apply(scores["served"])
     hot = _hot_on_taste(hot_list, on_taste, [v for v in watches if v.view_at < split_time],
                         trained, scorer, baseline_tfidf)
     return UserResult(
@@ -204,24 +203,6 @@ def bootstrap_interval(values: Sequence[float], rng: np.random.Generator,
                                                                                      97.5))
 
 
-def reliability(labels: np.ndarray, probabilities: np.ndarray, bins: int = CALIBRATION_BINS
-                ) -> tuple[list[tuple[float, float, int, float, float]], float]:
-    """Reliability rows (bin low, bin high, count, mean predicted, observed rate) and ECE."""
-    rows, ece, n = [], 0.0, len(labels)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    for j in range(bins):
-        upper = probabilities <= edges[j + 1] if j == bins - 1 else probabilities < edges[j + 1]
-        inside = (probabilities >= edges[j]) & upper
-        count = int(inside.sum())
-        if not count:
-            continue
-        predicted = float(probabilities[inside].mean())
-        observed = float(labels[inside].mean())
-        rows.append((float(edges[j]), float(edges[j + 1]), count, predicted, observed))
-        ece += count / n * abs(predicted - observed)
-    return rows, ece
-
-
 def summarize(results: Sequence[UserResult], seed: int = 0) -> dict[str, dict[str, float]]:
     """{method: {auc, auc_low, auc_high, ndcg10, hot_on_taste}} plus the served-content gap."""
     rng = np.random.default_rng(seed)
@@ -249,8 +230,10 @@ def summarize(results: Sequence[UserResult], seed: int = 0) -> dict[str, dict[st
     labels = np.concatenate([r.labels for r in results]) if results else np.zeros(0)
     probabilities = (np.concatenate([r.served_probabilities for r in results]) if results
                      else np.zeros(0))
-    rows, ece = reliability(labels, probabilities) if len(labels) else ([], float("nan"))
-    out["calibration"] = {"ece": ece, "rows": rows}
+    rows = [row for row in reliability_table(labels, probabilities, CALIBRATION_BINS)
+            if row["count"]]
+    ece = expected_calibration_error(labels, probabilities, CALIBRATION_BINS)
+    out["calibration"] = {"ece": float("nan") if ece is None else ece, "rows": rows}
     out["users"] = {"n": len(results)}
     return out
 
@@ -304,8 +287,8 @@ def format_markdown(summaries: dict[str, dict], header: str) -> str:
     lines += ["", "Reliability of the served ratings, all conditions pooled per condition "
               "(bin: count, mean rating, observed share of later watches):", ""]
     for name, summary in summaries.items():
-        cells = [f"{lo:.1f}–{hi:.1f}: {n}, {p:.2f}, {o:.2f}"
-                 for lo, hi, n, p, o in summary["calibration"]["rows"]]
+        cells = [f"{r['low']:.1f}–{r['high']:.1f}: {r['count']}, {r['mean_predicted']:.2f}, "
+                 f"{r['observed_rate']:.2f}" for r in summary["calibration"]["rows"]]
         lines.append(f"- {name}: " + "; ".join(cells))
     return "\n".join(lines) + "\n"
 

@@ -158,13 +158,13 @@ def quality_score(video: Video) -> float:
 
 @dataclass
 class Vocabulary:
-    """Per-user vocabularies (id = FIRST_REAL_ID + position), the count fields the model uses
-    (``fields``; every other count is blanked before encoding) and the score calibration."""
+    """Per-user vocabularies (id = FIRST_REAL_ID + position) and the count fields the model
+    uses (``fields``; every other count is blanked before encoding). Score calibrations live
+    in the serving plan (recommender.selection), one per ranker."""
 
     tags: list[str] = field(default_factory=list)
     authors: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
-    calibration: tuple[float, float] = (1.0, 0.0)   # Platt a, b on logit(p); (1, 0) = none
     fields: tuple[str, ...] = COUNT_FIELDS
 
     def __post_init__(self) -> None:
@@ -189,8 +189,7 @@ class Vocabulary:
 
     def to_json(self) -> str:
         return json.dumps({"format": VOCAB_FORMAT, "tags": self.tags, "authors": self.authors,
-                           "tokens": self.tokens, "calibration": list(self.calibration),
-                           "fields": list(self.fields)},
+                           "tokens": self.tokens, "fields": list(self.fields)},
                           ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -198,10 +197,9 @@ class Vocabulary:
         data = json.loads(text)
         if data.get("format") != VOCAB_FORMAT:
             raise ValueError(f"unsupported vocabulary format {data.get('format')!r}")
-        a, b = data.get("calibration", (1.0, 0.0))
         fields = tuple(str(f) for f in data["fields"] if f in COUNT_FIELDS)
-        return cls([str(t) for t in data["tags"]], [int(a_) for a_ in data["authors"]],
-                   [str(t) for t in data["tokens"]], (float(a), float(b)), fields)
+        return cls([str(t) for t in data["tags"]], [int(a) for a in data["authors"]],
+                   [str(t) for t in data["tokens"]], fields)
 
 
 def build_vocabulary(videos: Iterable[Video], *, previous: Vocabulary | None = None,

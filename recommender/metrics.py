@@ -1,4 +1,4 @@
-"""Ranking metrics: AUC, NDCG@k and Recall@k with binary relevance."""
+"""Ranking metrics (AUC, NDCG@k, Recall@k with binary relevance) and calibration metrics."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -39,3 +39,31 @@ def recall_at_k(labels: Sequence[int], scores: Sequence[float], k: int = 10) -> 
         return None
     ranked = labels[_order(np.asarray(scores, dtype=np.float64))][:k]
     return float(ranked.sum() / labels.sum())
+
+
+def reliability_table(labels: Sequence[int], probabilities: Sequence[float], bins: int = 10
+                      ) -> list[dict]:
+    """Per equal-width probability bin (the last one includes 1.0): count, mean predicted
+    probability and observed positive rate (both None for an empty bin)."""
+    labels = np.asarray(labels, dtype=np.float64).ravel()
+    probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
+    index = np.clip((probabilities * bins).astype(int), 0, bins - 1)
+    table = []
+    for b in range(bins):
+        mask = index == b
+        count = int(mask.sum())
+        table.append({"low": b / bins, "high": (b + 1) / bins, "count": count,
+                      "mean_predicted": float(probabilities[mask].mean()) if count else None,
+                      "observed_rate": float(labels[mask].mean()) if count else None})
+    return table
+
+
+def expected_calibration_error(labels: Sequence[int], probabilities: Sequence[float],
+                               bins: int = 10) -> float | None:
+    """Count-weighted mean |mean predicted − observed rate| over the bins; None when empty."""
+    table = reliability_table(labels, probabilities, bins)
+    total = sum(row["count"] for row in table)
+    if not total:
+        return None
+    return float(sum(row["count"] * abs(row["mean_predicted"] - row["observed_rate"])
+                     for row in table if row["count"]) / total)

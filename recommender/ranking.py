@@ -1,29 +1,27 @@
-"""Ranking core (no storage, no TensorFlow import of its own): filters, diversity, reasons,
-the content-affinity fallback and the quality order.
+"""Ranking core (no storage, no TensorFlow import of its own): filters, diversity, the
+model's score drivers, the content-affinity fallback and the quality order (reasons: reasons.py).
 
-Rating: ``round(100 × calibrated probability)`` for a personal model (Platt scaling fitted on the
-held-out part at training time); the fallback and the quality order give provisional ratings
-from the same 0..1 scale of their own scores.
+Rating: ``round(100 × calibrated probability)`` for a personal model (recommender.calibration,
+fitted on the held-out part at training time); the fallback and the quality order give
+provisional ratings from the same 0..1 scale of their own scores.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from models import PAD_ID, UNKNOWN_ID
 from recommender.features import (AFFINITY_AUTHOR, AFFINITY_KEYWORDS, AFFINITY_ZONE,
                                   WatchContext, affinity_score, quality_score)
-from recommender.results import Reason, Recommendation
-from recommender.text import title_tokens
+from recommender.reasons import candidate_zone_shares, generic_reasons, reasons_for
+from recommender.results import Recommendation
 from storage.records import Video
 
 MAX_PER_AUTHOR = 2
-MAX_REASONS = 2
 # a part of the model's input "drove the score" when removing it lowers the logit this much
 REASON_MIN_LOGIT = 0.1
-QUALITY_REASON_MIN = 0.6
 
 
 def usable_candidates(candidates: Iterable[Video], skip: set[str]) -> list[Video]:
@@ -67,64 +65,6 @@ def rating_of(probability: float) -> int:
     return int(max(0, min(100, round(100.0 * probability))))
 
 
-def _compact(number: int) -> str:
-    for size, suffix in ((1e8, "亿"), (1e4, "万")):
-        if number >= size:
-            return f"{number / size:.1f}{suffix}"
-    return str(number)
-
-
-def quality_reason(video: Video) -> Reason | None:
-    """'like x% · favourite y%' style figures, when the listing carries the counts."""
-    if not video.view or video.like is None:
-        return None
-    parts = [f"👍{100.0 * video.like / video.view:.1f}%"]
-    if video.favorite is not None:
-        parts.append(f"⭐{100.0 * video.favorite / video.view:.1f}%")
-    if video.coin is not None:
-        parts.append(f"🪙{100.0 * video.coin / video.view:.1f}%")
-    return Reason("quality", " ".join(parts))
-
-
-def popular_reason(video: Video) -> Reason | None:
-    """The view count, when known."""
-    return Reason("popular", f"▶{_compact(video.view)}") if video.view else None
-
-
-def generic_reasons(video: Video) -> tuple[Reason, ...]:
-    """Quality figures when the video is good, else its popularity (may be empty)."""
-    if quality_score(video) >= QUALITY_REASON_MIN:
-        reason = quality_reason(video)
-        if reason:
-            return (reason,)
-    reason = popular_reason(video) or quality_reason(video)
-    return (reason,) if reason else ()
-
-
-def matched_keywords(video: Video, context: WatchContext, limit: int = 2) -> list[str]:
-    """Title words of ``video`` that also appear in titles the user engaged with (most first)."""
-    tokens = [t for t in title_tokens(video.title) if context.positive_tokens[t] > 0]
-    return sorted(tokens, key=lambda t: -context.positive_tokens[t])[:limit]
-
-
-def content_reasons(video: Video, context: WatchContext, drivers: Sequence[str]
-                    ) -> tuple[Reason, ...]:
-    """Reasons for the given driver kinds, in order, skipping those without a value."""
-    reasons = []
-    for kind in drivers:
-        if kind == "author" and video.owner_name and context.author_watches[video.owner_mid]:
-            reasons.append(Reason("author", video.owner_name))
-        elif kind == "zone" and video.tname:
-            reasons.append(Reason("zone", video.tname))
-        elif kind == "keywords":
-            words = matched_keywords(video, context)
-            if words:
-                reasons.append(Reason("keywords", "、".join(words)))
-        if len(reasons) >= MAX_REASONS:
-            break
-    return tuple(reasons) or generic_reasons(video)
-
-
 def model_drivers(inputs: dict[str, np.ndarray], rows: Sequence[int],
                   score: Callable[[dict[str, np.ndarray]], np.ndarray]) -> list[list[str]]:
     """Per row, the input groups (author, zone, keywords) whose removal lowers the logit most.
@@ -163,20 +103,25 @@ def model_drivers(inputs: dict[str, np.ndarray], rows: Sequence[int],
 
 
 def affinity_drivers(video: Video, context: WatchContext) -> list[str]:
-    """Which of UP主, zone and keywords the user's history supports, strongest first."""
+    """Which of UP主, zone and keywords raised the affinity score, strongest first (a hint:
+    ``reasons_for`` keeps only what the history supports)."""
     a = context.affinity(video)
     strengths = {"author": float(a[1] + 0.5 * a[0]), "zone": float(a[4] + a[3]),
                  "keywords": float(a[5])}
     return [k for k, v in sorted(strengths.items(), key=lambda kv: -kv[1]) if v > 0.05]
 
 
-def fallback_rank(candidates: Sequence[Video], context: WatchContext, n: int
+def fallback_rank(candidates: Sequence[Video], context: WatchContext, n: int,
+                  zone_shares: Mapping[str, float] | None = None, *, now: float | None = None
                   ) -> list[Recommendation]:
-    """Content-affinity order for users without a model (provisional ratings)."""
+    """Content-affinity order for users without a model (provisional ratings); ``zone_shares``
+    of the whole list being ranked (default: of ``candidates``), see ``reasons_for``."""
+    if zone_shares is None:
+        zone_shares = candidate_zone_shares(candidates)
     scores = [affinity_score(v, context) for v in candidates]
     return [Recommendation(candidates[i], rating_of(scores[i]),
-                           content_reasons(candidates[i], context,
-                                           affinity_drivers(candidates[i], context)))
+                           reasons_for(candidates[i], context, zone_shares,
+                                       affinity_drivers(candidates[i], context), now=now))
             for i in select_top(candidates, scores, n)]
 
 

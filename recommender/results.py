@@ -9,12 +9,13 @@ from typing import Literal
 
 from storage.records import Video
 
-ReasonKind = Literal["author", "zone", "keywords", "quality", "popular"]
+ReasonKind = Literal["author", "zone", "keywords", "quality", "popular", "fresh"]
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a video is recommended: the UP主, zone, title keywords, quality or popularity."""
+    """Why a video is recommended: the UP主, zone, title keywords, quality, popularity, or
+    freshness (``fresh``: the value is the whole days since publication, "0" = today)."""
 
     kind: ReasonKind
     value: str

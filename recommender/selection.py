@@ -27,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
+from recommender.calibration import Calibrator
 from recommender.features import (COUNT_FIELDS, Vocabulary, WatchContext, affinity_score,
                                   mask_video)
 from recommender.labels import Sample, binary_labels
@@ -113,7 +114,7 @@ class ServingPlan:
     served: str = "content"
     reason: str = REASON_BEST
     figures: dict[str, float] = field(default_factory=dict)    # hold-out AUC per ranker
-    calibration: dict[str, tuple[float, float]] = field(default_factory=dict)
+    calibration: dict[str, Calibrator] = field(default_factory=dict)   # per ranker
     fields: tuple[str, ...] = COUNT_FIELDS                      # counts every ranker may use
     tfidf: TfidfRanker | None = None
     n_holdout: int = 0
@@ -121,7 +122,7 @@ class ServingPlan:
     def to_json(self) -> str:
         return json.dumps({"format": PLAN_FORMAT, "served": self.served, "reason": self.reason,
                            "figures": self.figures,
-                           "calibration": {k: list(v) for k, v in self.calibration.items()},
+                           "calibration": {k: v.to_dict() for k, v in self.calibration.items()},
                            "fields": list(self.fields), "n_holdout": self.n_holdout,
                            "tfidf": self.tfidf.to_dict() if self.tfidf else None},
                           ensure_ascii=False, sort_keys=True)
@@ -139,9 +140,13 @@ class ServingPlan:
             raise ValueError("a plan serving tfidf without its weights")
         return cls(served, str(data["reason"]),
                    {str(k): float(v) for k, v in data["figures"].items()},
-                   {str(k): (float(v[0]), float(v[1])) for k, v in data["calibration"].items()},
+                   {str(k): Calibrator.from_dict(v) for k, v in data["calibration"].items()},
                    tuple(str(f) for f in data["fields"] if f in COUNT_FIELDS), tfidf,
                    int(data.get("n_holdout", 0)))
+
+    def calibrator(self) -> Calibrator:
+        """The calibration of the served ranker's scores (identity when none was fitted)."""
+        return self.calibration.get(self.served, Calibrator())
 
     def metrics(self) -> dict:
         """The plan as flat metrics (stored with the model record, shown by /status)."""

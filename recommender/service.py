@@ -25,13 +25,13 @@ from typing import Callable, Hashable, TypeVar
 
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import POSITIVE_THRESHOLD, interest, watch_events
-from recommender.ranking import (affinity_drivers, content_reasons, fallback_rank, model_drivers,
-                                 quality_rank, rating_of, select_top, usable_candidates)
+from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers, quality_rank,
+                                 rating_of, select_top, usable_candidates)
+from recommender.reasons import candidate_zone_shares, reasons_for
 from recommender.results import RankedList, Recommendation, TrainingReport
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
-from recommender.training import (TrainingData, TrainingResult, calibrate, plan_path_for,
-                                  vocab_path_for)
+from recommender.training import TrainingData, TrainingResult, plan_path_for, vocab_path_for
 from recommender.worker import init_worker, run_training
 from storage.records import Video
 
@@ -302,24 +302,27 @@ class Recommender:
             return RankedList([], provisional=model is None)
         serving = self._context(tg_id, revisions, history, model)
         context = serving.context
+        zone_shares = candidate_zone_shares(candidates)     # of the whole list, as passed
         if model is None:
-            return RankedList(fallback_rank(usable, context, n), provisional=True)
+            return RankedList(fallback_rank(usable, context, n, zone_shares), provisional=True)
         plan = model.plan
         if model.scorer is not None:
             inputs = encode_candidates(usable, context, model.vocab, serving.rows)
             scores = model.scorer(inputs)
         else:
             scores = simple_scores(usable, context, plan.fields, plan.tfidf)[plan.served]
-        calibrated = calibrate(scores, plan.calibration.get(plan.served, (1.0, 0.0)))
+        calibrated = plan.calibrator().apply(scores)
         ratings = [rating_of(p) for p in calibrated]
         order_key = [r + float(p) * 1e-3 for r, p in zip(ratings, calibrated)]
         chosen = select_top(usable, order_key, n)
         if model.scorer is not None:
             drivers = model_drivers(inputs, chosen, model.scorer)
+        elif plan.served == "tfidf":
+            drivers = [None] * len(chosen)     # title words: every kind the history supports
         else:
             drivers = [affinity_drivers(usable[i], context) for i in chosen]
         items = [Recommendation(usable[i], ratings[i],
-                                content_reasons(usable[i], context, kinds))
+                                reasons_for(usable[i], context, zone_shares, kinds))
                  for i, kinds in zip(chosen, drivers)]
         return RankedList(items, provisional=False)
 

@@ -4,7 +4,8 @@
 negatives: no model, the content ranker serves), split by time, choose the count fields both
 classes carry, build (or grow) the vocabularies, fit with early stopping under a time cap, then
 compare the model with the simple rankers on the held-out later part and choose what serves
-(recommender.selection), calibrate every ranker's scores there (Platt scaling), and write the
+(recommender.selection), calibrate every ranker's scores there (bounded Platt scaling,
+recommender.calibration), and write the
 model file, vocabulary JSON and plan JSON atomically.
 
 Incremental training ("reuses what it can"): when a previous model exists, its vocabularies are
@@ -23,11 +24,11 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
 from models.wide_deep import ModelSpec, weights_to_bytes
+from recommender.calibration import Calibrator
 from recommender.features import (COUNT_FIELDS, Vocabulary, build_vocabulary, choose_fields,
                                   encode_samples, mask_video, present_fields)
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
@@ -70,7 +71,7 @@ class TrainingResult:
 
 @dataclass
 class FittedModel:
-    """A trained model with its vocabularies (calibration included) and held-out figures."""
+    """A trained model with its vocabularies and held-out figures."""
 
     weights: list[np.ndarray]
     vocab: Vocabulary
@@ -131,29 +132,6 @@ def sample_weights(samples: Sequence[Sample]) -> np.ndarray:
     return base * np.array([lookup[int(c)] for c in y], dtype=np.float32)
 
 
-def platt_calibration(labels: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
-    """(a, b) so that sigmoid(a·logit(p) + b) is calibrated on held-out data; (1, 0) if unusable."""
-    if len(labels) < 10 or labels.min() == labels.max():
-        return 1.0, 0.0
-    logits = _logit(probabilities).reshape(-1, 1)
-    fit = LogisticRegression(C=100.0).fit(logits, labels)
-    a, b = float(fit.coef_[0][0]), float(fit.intercept_[0])
-    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0.05:
-        return 1.0, 0.0
-    return a, b
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def calibrate(probabilities: np.ndarray, calibration: tuple[float, float]) -> np.ndarray:
-    """Apply Platt scaling to raw model probabilities."""
-    a, b = calibration
-    return 1.0 / (1.0 + np.exp(-(a * _logit(probabilities) + b)))
-
-
 def start_weights(trainer, previous: "SavedModel | None", seed: int) -> list[np.ndarray]:
     """The previous model's weights where shapes allow (warm start), else fresh ones.
 
@@ -182,7 +160,7 @@ def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: 
                 *, seed: int, time_cap_s: float, trainers: TrainerPool,
                 fields: Sequence[str] = COUNT_FIELDS, previous: SavedModel | None = None,
                 max_epochs: int = MAX_EPOCHS) -> FittedModel:
-    """Fit a model on ``train``, early-stopped and calibrated on ``validation``.
+    """Fit a model on ``train``, early-stopped on ``validation``.
 
     Both are used as given (equalize them first); counts outside ``fields`` are blanked.
     """
@@ -212,7 +190,6 @@ def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: 
         labels = binary_labels(validation)
         metrics["auc"] = auc(labels, val_scores)
         metrics["ndcg10"] = ndcg_at_k(labels, val_scores, 10)
-        vocab.calibration = platt_calibration(labels, val_scores)
     metrics["train_seconds"] = round(time.monotonic() - started, 2)
     return FittedModel(outcome.weights, vocab, metrics)
 
@@ -255,7 +232,7 @@ def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: Tr
     scores["model"] = trainers.get(fitted.vocab.spec()).score(
         encode_samples(holdout, watches, fitted.vocab), fitted.weights)
     served, reason, figures = choose(labels, scores)
-    calibration = {name: platt_calibration(labels, s) for name, s in scores.items()}
+    calibration = {name: Calibrator.fit(labels, s) for name, s in scores.items()}
     plan = ServingPlan(served, reason, figures, calibration, fields, tfidf, len(holdout))
     return TrainedPlan(fitted, plan, len(samples), n_positive)
 

@@ -160,3 +160,22 @@ def test_serving_summary_says_why_there_is_no_model():
     assert "not trained yet" in render_serving({}, "en")
     odd = render_serving({"served": "<b>", "served_reason": "best", "auc_content": 0.7}, "en")
     assert odd.startswith("the content ranker") and "70 %" in odd
+
+
+@pytest.mark.parametrize("days, zh, en", [("0", "今天发布", "published today"),
+                                          ("1", "昨天发布", "published yesterday"),
+                                          ("2", "2 天前发布", "published 2 days ago")])
+def test_fresh_reason_in_both_languages(days, zh, en):
+    item = Recommendation(make_video(6, title="新 <视频> & 更新"), 66,
+                          (Reason("quality", "👍5.0%"), Reason("fresh", days)))
+    for lang, expected in (("zh", zh), ("en", en)):
+        [message] = render_list([item], lang, header="h")
+        assert expected in message.text
+        assert_valid_html(message.text)
+
+
+def test_a_malformed_fresh_value_is_escaped():
+    item = Recommendation(make_video(7), 50, (Reason("fresh", "<b>²&"),))
+    [message] = render_list([item], "en", header="h")
+    assert html.escape("<b>²&") in message.text
+    assert_valid_html(message.text)

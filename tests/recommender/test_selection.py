@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommender.calibration import Calibrator
 from recommender.features import (COUNT_FIELDS, choose_fields, mask_video, present_fields,
                                   quality_features)
 from recommender.selection import (REASON_BEST, REASON_NO_HOLDOUT, SELECT_MARGIN, ServingPlan,
@@ -74,7 +75,7 @@ def test_the_exported_tfidf_ranker_scores_like_scikit_learn():
 
 def test_the_plan_round_trips_and_rejects_what_it_cannot_serve():
     plan = ServingPlan("tfidf", REASON_BEST, {"model": 0.7, "content": 0.72, "tfidf": 0.8},
-                       {"tfidf": (0.9, -0.1)}, ("view", "duration"),
+                       {"tfidf": Calibrator(0.9, -0.1)}, ("view", "duration"),
                        TfidfRanker({"原神": 1.2}, {"原神": 2.0}, -0.5), 120)
     again = ServingPlan.from_json(plan.to_json())
     assert again == plan

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 from recommender import Recommender
+from recommender.calibration import Calibrator
+from recommender.features import Vocabulary, serving_context
+from recommender.reasons import candidate_zone_shares, supported_drivers
 from recommender.selection import ServingPlan
 from recommender.training import plan_path_for, vocab_path_for
 from storage import Storage, load_or_create_key
@@ -199,7 +202,7 @@ def test_a_newly_registered_model_is_used_without_forget(setup, tmp_path):
     before = rec.rank(USER, candidates, 10, channel="explore")
     record = storage.latest_model(USER)
     plan = ServingPlan.from_json(plan_path_for(record.path).read_text("utf-8"))
-    plan.calibration[plan.served] = (1.0, -6.0)    # same ranker, far lower probabilities
+    plan.calibration[plan.served] = Calibrator(1.0, -6.0)  # same ranker, far lower probabilities
     copy = storage.model_dir(USER) / "model-copy.npz"
     shutil.copyfile(record.path, copy)
     shutil.copyfile(vocab_path_for(record.path), vocab_path_for(copy))
@@ -225,3 +228,16 @@ def test_an_erased_user_is_not_ranked_from_the_cache(setup, user):
     assert erased.provisional                        # no model any more
     assert {v.bvid for v in watched} <= {i.video.bvid for i in erased.items}  # no history
     assert record.path.exists()                      # USER's file was not the other's to erase
+
+
+def test_reasons_name_only_what_the_history_supports(setup):
+    storage, rec, _report, candidates = setup
+    shares = candidate_zone_shares(candidates)
+    for tg_id in (USER, NEWCOMER):                       # the model path, the content fallback
+        context = serving_context(storage.load_behaviour(tg_id), Vocabulary())
+        ranked = rec.rank(tg_id, candidates, 30, channel="reasons")
+        assert ranked.items and ranked.provisional == (tg_id == NEWCOMER)
+        for item in ranked.items:
+            supported = supported_drivers(item.video, context, shares)
+            named = {r.kind for r in item.reasons} & {"author", "zone", "keywords"}
+            assert named <= set(supported), (item.video.tname, item.reasons)
