@@ -20,6 +20,7 @@ from recommender.results import Recommendation
 from storage.records import Video
 
 MAX_PER_AUTHOR = 2
+MIN_RATING, MAX_RATING = 1, 99
 # a part of the model's input "drove the score" when removing it lowers the logit this much
 REASON_MIN_LOGIT = 0.1
 
@@ -59,10 +60,11 @@ def select_top(videos: Sequence[Video], scores: Sequence[float], n: int,
 
 
 def rating_of(probability: float) -> int:
-    """round(100 × p), clamped to 0..100 (NaN counts as 0)."""
+    """round(100 × p), clamped to 1..99: no ranker's score supports a claim of certainty, so a
+    rating is never 0 or 100 (NaN counts as the lowest)."""
     if not math.isfinite(probability):
-        return 0
-    return int(max(0, min(100, round(100.0 * probability))))
+        return MIN_RATING
+    return int(max(MIN_RATING, min(MAX_RATING, round(100.0 * probability))))
 
 
 def model_drivers(inputs: dict[str, np.ndarray], rows: Sequence[int],

@@ -11,8 +11,9 @@ rankers that need no training beyond a few counters:
 - ``tfidf``: TF-IDF over jieba title tokens + logistic regression, fitted on the earlier part.
 
 The plan serves the best of them by AUC. The model (or a simple ranker) replaces the content
-ranker only when it beats it on that hold-out by more than ``SELECT_MARGIN`` and is above
-chance; ties go to the content ranker. A user with too little data (fewer than
+ranker only when it is above chance and beats it on that hold-out by more than
+``SELECT_MARGIN``, and does so on at least ``SELECT_CONFIDENCE`` of paired bootstrap resamples
+of the hold-out; otherwise (ties included) the content ranker serves. A user with too little data (fewer than
 ``MIN_POSITIVES`` engaged watches, or fewer than ``MIN_NEGATIVES`` negatives of any kind) gets
 no model: the content ranker serves and the plan says why. The plan keeps every ranker's figure,
 so /status can tell the user how each did on their own later watches.
@@ -40,6 +41,8 @@ SIMPLE_RANKERS = ("content", "freq", "tfidf")
 MIN_POSITIVES = 50
 MIN_NEGATIVES = 10
 SELECT_MARGIN = 0.005
+SELECT_CONFIDENCE = 0.8
+BOOTSTRAP_ROUNDS = 200
 PLAN_FORMAT = 1
 
 # why a plan serves what it serves (rendered in words by the bot)
@@ -210,17 +213,54 @@ def data_shortfall(samples: Sequence[Sample]) -> str | None:
     return None
 
 
-def choose(labels: np.ndarray, scores: dict[str, np.ndarray]) -> tuple[str, str, dict]:
-    """(served ranker, reason, AUC per ranker) on one hold-out (see module doc)."""
+def _paired_auc_wins(labels: np.ndarray, challenger: np.ndarray, reference: np.ndarray,
+                     rng: np.random.Generator) -> float:
+    """Share of bootstrap resamples of the hold-out on which ``challenger`` has the higher AUC."""
+    wins, rounds = 0, 0
+    n = len(labels)
+    for _ in range(BOOTSTRAP_ROUNDS):
+        pick = rng.integers(0, n, n)
+        y = labels[pick]
+        if y.min() == y.max():
+            continue
+        rounds += 1
+        wins += _rank_auc(y, challenger[pick]) > _rank_auc(y, reference[pick])
+    return wins / rounds if rounds else 0.0
+
+
+def _rank_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Mann-Whitney AUC with ties counted half (no validation: the caller checks the classes)."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)
+    n_pos = int(labels.sum())
+    n_neg = len(labels) - n_pos
+    return (ranks[labels == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def choose(labels: np.ndarray, scores: dict[str, np.ndarray], *, seed: int = 0
+           ) -> tuple[str, str, dict]:
+    """(served ranker, reason, AUC per ranker) on one hold-out (see module doc).
+
+    A challenger replaces the content ranker when its AUC is above chance, above the content
+    ranker's by more than SELECT_MARGIN, and higher on at least SELECT_CONFIDENCE of paired
+    bootstrap resamples of the hold-out (a small hold-out's lucky draw does not switch rankers);
+    among such challengers the highest AUC serves.
+    """
     figures = {name: value for name, s in scores.items()
                if (value := auc(labels, s)) is not None}
     if "content" not in figures:
         return "content", REASON_NO_HOLDOUT, figures
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels)
     best = "content"
     for name in RANKERS:
         value = figures.get(name)
         if name == "content" or value is None or value < 0.5:
             continue
-        if value > figures["content"] + SELECT_MARGIN and value > figures[best]:
+        if value <= figures["content"] + SELECT_MARGIN or value <= figures[best]:
+            continue
+        if _paired_auc_wins(labels, np.asarray(scores[name]), np.asarray(scores["content"]),
+                            rng) >= SELECT_CONFIDENCE:
             best = name
     return best, REASON_BEST, figures

@@ -64,7 +64,7 @@ def test_journey(tg, fake, env, start_bot):
     assert len(hot_ids) == 8
     assert set(hot_ids) <= {v.bvid for v in fake.popular}
     ratings = [int(r) for r in re.findall(r"推荐指数 (\d+)", hot.text)]
-    assert ratings == sorted(ratings, reverse=True) and all(0 <= r <= 100 for r in ratings)
+    assert ratings == sorted(ratings, reverse=True) and all(1 <= r <= 99 for r in ratings)
     assert "/login" not in hot.text  # logged in: no hint
     hot_buttons = buttons(hot)
     assert {data for _, data in hot_buttons} == {f"fb:{s}:{b}" for b in hot_ids for s in "+-"}

@@ -20,8 +20,8 @@ def test_usable_candidates_drop_skipped_duplicates_and_empty_ids():
 
 
 def test_rating_is_rounded_percentage_clamped():
-    assert rating_of(0.876) == 88 and rating_of(1.5) == 100 and rating_of(-1) == 0
-    assert rating_of(float("nan")) == 0
+    assert rating_of(0.876) == 88 and rating_of(1.5) == 99 and rating_of(-1) == 1
+    assert rating_of(float("nan")) == 1 and rating_of(0.999) == 99 and rating_of(0.001) == 1
 
 
 def test_fallback_prefers_what_the_user_watches(user, catalogue):

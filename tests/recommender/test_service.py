@@ -55,7 +55,7 @@ def test_rank_with_model_drops_watched_sent_and_disliked(setup, user):
     bvids = [item.video.bvid for item in ranked.items]
     assert not set(bvids) & {v.bvid for v in watched}
     ratings = [item.rating for item in ranked.items]
-    assert ratings == sorted(ratings, reverse=True) and all(0 <= r <= 100 for r in ratings)
+    assert ratings == sorted(ratings, reverse=True) and all(1 <= r <= 99 for r in ratings)
     assert all(item.reasons for item in ranked.items)
     mids = [item.video.owner_mid for item in ranked.items]
     assert max(mids.count(m) for m in mids) <= 2
