@@ -24,7 +24,7 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIREC_DIGEST_SPREAD_S | 0.05 | pause between digests of users due at the same moment |
 | BILIREC_BILIBILI_TIMEOUT_S | 10 | timeout of one Bilibili request |
 | BILIREC_ENRICH_CHUNK | 40 | videos per batch-counts request filling the history's counts (1-50) |
-| BILIREC_ENRICH_PACE_S | 1 | pause between batch-counts requests, plus up to 50% jitter (0 = none) |
+| BILIREC_ENRICH_PACE_S | 1 | pause between batch-counts requests, plus up to 50% jitter (0 = off) |
 | BILIREC_ENRICH_CAP | 1000 | most videos whose counts are looked up per sync (0 = off) |
 """
 from __future__ import annotations
