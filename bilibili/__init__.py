@@ -4,6 +4,6 @@
 ``storage.records.Credentials`` on each call. Errors are in ``bilibili.errors``.
 """
 from bilibili.client import BilibiliClient
-from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState
+from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState, VideoStats
 
-__all__ = ["BilibiliClient", "FavFolder", "NavInfo", "QrCode", "QrPoll", "QrState"]
+__all__ = ["BilibiliClient", "FavFolder", "NavInfo", "QrCode", "QrPoll", "QrState", "VideoStats"]

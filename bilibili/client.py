@@ -25,7 +25,7 @@ from bilibili import parse, wbi
 from bilibili.cookies import cookie_header, from_set_cookie, from_url_query
 from bilibili.errors import (BilibiliError, BilibiliUnavailable, NotLoggedIn, RiskControl,
                              VideoUnavailable)
-from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState
+from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState, VideoStats
 from bilibili.refresh import (BILIBILI_REFRESH_PUBLIC_KEY_PEM, correspond_path,
                               load_public_key, parse_refresh_csrf)
 from storage.records import Credentials, Video
@@ -47,6 +47,7 @@ HISTORY_PAGE_SIZE = 30
 FAV_PAGE_SIZE = 20
 POPULAR_MAX_PAGE_SIZE = 50
 FEED_MAX_PAGE_SIZE = 30
+RESOURCE_INFOS_MAX = 50  # aids per fav/resource/infos request (the batch limit is undocumented)
 DEVICE_ID_RETRY_S = 300.0
 
 
@@ -370,6 +371,27 @@ class BilibiliClient:
         names = tuple(str(t["tag_name"]) for t in payload.get("data") or []
                       if isinstance(t, dict) and t.get("tag_name"))
         return video.with_user_side(tags=names)
+
+    def resource_infos(self, aids: Iterable[int]) -> dict[int, VideoStats]:
+        """Counts (views, favourites, danmaku), duration and UP主 of up to RESOURCE_INFOS_MAX
+        videos in one request, no login needed; one entry per distinct aid asked.
+
+        Deleted or invalid videos (attr 1) and videos Bilibili does not return come back as
+        ``VideoStats(aid, gone=True)``, not as errors."""
+        wanted = list(dict.fromkeys(int(aid) for aid in aids))
+        if not wanted:
+            return {}
+        if len(wanted) > RESOURCE_INFOS_MAX or min(wanted) <= 0:
+            raise ValueError(f"1 to {RESOURCE_INFOS_MAX} positive aids per request")
+        path = "/x/v3/fav/resource/infos"
+        params = {"resources": ",".join(f"{aid}:{parse.VIDEO_RESOURCE_TYPE}" for aid in wanted),
+                  "platform": "web"}
+        data = self._call("GET", self.api_url, path, params=params).get("data")
+        if data is not None and not isinstance(data, list):
+            raise BilibiliUnavailable(path, "answer without a data list")
+        found = {stats.aid: stats for stats in map(parse.resource_stats, data or [])
+                 if stats is not None}
+        return {aid: found.get(aid) or VideoStats(aid=aid, gone=True) for aid in wanted}
 
     # ------------------------------------------------------------- WBI, buvid
     def _wbi_keys(self, force: bool = False) -> tuple[str, str]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bilibili.records import VideoStats
 from storage.records import Video
 
 INVALID_FAV_TITLE = "已失效视频"
+VIDEO_RESOURCE_TYPE = 2
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -139,4 +141,32 @@ def feed_video(item: Any) -> Video | None:
         like=_count(stat, "like"),
         danmaku=_count(stat, "danmaku"),
         rcmd_reason=_reason(item.get("rcmd_reason")),
+    )
+
+
+def resource_stats(item: Any) -> VideoStats | None:
+    """A ``fav/resource/infos`` ``data[]`` entry; None for a non-video or an entry without id.
+
+    ``attr`` bit 0 (or the "已失效视频" title) marks a deleted or invalid video: gone, no counts."""
+    if not isinstance(item, dict) or _int(item.get("type"), 2) != VIDEO_RESOURCE_TYPE:
+        return None
+    aid = _int(item.get("id"))
+    if aid <= 0:
+        return None
+    if _int(item.get("attr")) & 1 or item.get("title") == INVALID_FAV_TITLE:
+        return VideoStats(aid=aid, gone=True)
+    upper = _dict(item.get("upper"))
+    cnt = item.get("cnt_info")
+    return VideoStats(
+        aid=aid,
+        bvid=_str(item.get("bvid")) or _str(item.get("bv_id")),
+        title=_str(item.get("title")),
+        owner_mid=_int(upper.get("mid")),
+        owner_name=_str(upper.get("name")),
+        duration=_int(item.get("duration")),
+        pubdate=_int(item.get("pubtime")),
+        cover=_str(item.get("cover")),
+        view=_count(cnt, "play"),
+        favorite=_count(cnt, "collect"),
+        danmaku=_count(cnt, "danmaku"),
     )

@@ -48,3 +48,24 @@ class FavFolder:
     media_id: int
     title: str
     media_count: int
+
+
+@dataclass(frozen=True)
+class VideoStats:
+    """One video's counts from the batch resource endpoint (``resource_infos``).
+
+    ``gone`` is True for a deleted or invalid video (attr 1) and for one Bilibili did not return;
+    its counts are then None."""
+
+    aid: int
+    gone: bool = False
+    bvid: str = ""
+    title: str = ""
+    owner_mid: int = 0
+    owner_name: str = ""
+    duration: int = 0
+    pubdate: int = 0
+    cover: str = ""
+    view: int | None = None
+    favorite: int | None = None
+    danmaku: int | None = None

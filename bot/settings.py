@@ -23,6 +23,9 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIREC_HISTORY_CAP | 1000 | most watch-history records fetched per sync |
 | BILIREC_DIGEST_SPREAD_S | 0.05 | pause between digests of users due at the same moment |
 | BILIREC_BILIBILI_TIMEOUT_S | 10 | timeout of one Bilibili request |
+| BILIREC_ENRICH_CHUNK | 40 | videos per batch-counts request filling the history's counts (1-50) |
+| BILIREC_ENRICH_PACE_S | 1 | pause between batch-counts requests, plus up to 50% jitter (0 = off) |
+| BILIREC_ENRICH_CAP | 1000 | most videos whose counts are looked up per sync (0 = off) |
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bilibili.client import RESOURCE_INFOS_MAX
 
 
 class SettingsError(ValueError):
@@ -58,6 +63,10 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "BILIREC_HISTORY_CAP": ("1000", "most watch-history records fetched per sync"),
     "BILIREC_DIGEST_SPREAD_S": ("0.05", "pause between digests due at the same moment"),
     "BILIREC_BILIBILI_TIMEOUT_S": ("10", "timeout of one Bilibili request"),
+    "BILIREC_ENRICH_CHUNK": ("40", "videos per batch-counts request filling history counts "
+                                   f"(at most {RESOURCE_INFOS_MAX})"),
+    "BILIREC_ENRICH_PACE_S": ("1", "pause between batch-counts requests, plus up to 50% jitter"),
+    "BILIREC_ENRICH_CAP": ("1000", "most videos whose counts are looked up per sync (0 = off)"),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -85,6 +94,9 @@ class Settings:
     history_cap: int = 1000
     digest_spread_s: float = 0.05
     bilibili_timeout_s: float = 10.0
+    enrich_chunk: int = 40
+    enrich_pace_s: float = 1.0
+    enrich_cap: int = 1000
 
     def __repr__(self) -> str:
         return (f"Settings(telegram_api_url={self.telegram_api_url!r}, "
@@ -120,6 +132,9 @@ class Settings:
         level = get("BILIREC_LOG_LEVEL").upper()
         if level not in LOG_LEVELS:
             raise SettingsError(f"BILIREC_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        enrich_chunk = int(_positive(get, "BILIREC_ENRICH_CHUNK", integer=True))
+        if enrich_chunk > RESOURCE_INFOS_MAX:
+            raise SettingsError(f"BILIREC_ENRICH_CHUNK must be <= {RESOURCE_INFOS_MAX}")
         return cls(
             telegram_bot_token=token,
             telegram_api_url=api_url,
@@ -140,6 +155,9 @@ class Settings:
             history_cap=int(_positive(get, "BILIREC_HISTORY_CAP", integer=True)),
             digest_spread_s=_positive(get, "BILIREC_DIGEST_SPREAD_S", allow_zero=True),
             bilibili_timeout_s=_positive(get, "BILIREC_BILIBILI_TIMEOUT_S"),
+            enrich_chunk=enrich_chunk,
+            enrich_pace_s=_positive(get, "BILIREC_ENRICH_PACE_S", allow_zero=True),
+            enrich_cap=int(_positive(get, "BILIREC_ENRICH_CAP", integer=True, allow_zero=True)),
         )
 
 

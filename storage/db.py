@@ -307,6 +307,32 @@ class Storage:
             return conn.execute("SELECT COUNT(*) FROM behaviour WHERE tg_id = ?",
                                 (_check_tg_id(tg_id),)).fetchone()[0]
 
+    def save_stats_lookups(self, tg_id: int, found: Iterable[int], gone: Iterable[int]) -> None:
+        """Remember that these videos' counts were looked up (found, or gone/not returned)."""
+        now = self._clock()
+        rows = {int(aid): (tg_id, int(aid), 1, now) for aid in found}
+        rows.update({int(aid): (tg_id, int(aid), 0, now) for aid in gone if int(aid) not in rows})
+        if not rows:
+            return
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.executemany(
+                "INSERT INTO stats_lookups (tg_id, aid, found, looked_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (tg_id, aid) DO UPDATE SET found = excluded.found, "
+                "looked_at = excluded.looked_at", list(rows.values()))
+
+    def stats_looked_up(self, tg_id: int, aids: Iterable[int]) -> set[int]:
+        """Which of these aids had their counts looked up for the user already."""
+        wanted = list(dict.fromkeys(int(aid) for aid in aids))
+        done: set[int] = set()
+        with self._read() as conn:
+            for part in _chunks(wanted):
+                marks = ",".join("?" * len(part))
+                done.update(row[0] for row in conn.execute(
+                    f"SELECT aid FROM stats_lookups WHERE tg_id = ? AND aid IN ({marks})",
+                    (_check_tg_id(tg_id), *part)))
+        return done
+
     # --- candidate pools ------------------------------------------------------------------
 
     def save_pool(self, tg_id: int, source: str, videos: Iterable[Video]) -> None:

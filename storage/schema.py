@@ -100,6 +100,17 @@ MIGRATIONS: tuple[Migration, ...] = (
                UNIQUE (tg_id, part)
            )""",
     ),
+    # 4: which videos' counts were already looked up for the user (fav/resource/infos), so a
+    # sync asks Bilibili about each video once; found = 0 for a gone or unreturned video
+    (
+        """CREATE TABLE stats_lookups (
+               tg_id     INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               aid       INTEGER NOT NULL,
+               found     INTEGER NOT NULL CHECK (found IN (0, 1)),
+               looked_at REAL    NOT NULL,
+               PRIMARY KEY (tg_id, aid)
+           )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

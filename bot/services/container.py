@@ -9,6 +9,7 @@ from typing import Coroutine, TYPE_CHECKING
 from bilibili import BilibiliClient
 from bot.services.accounts import Accounts
 from bot.services.digest import DigestService
+from bot.services.enrich import Enricher
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncService
@@ -119,8 +120,10 @@ class BotServices:
             settings.popular_ttl_s)
         accounts = Accounts(storage, bilibili, refresh_check_s=settings.refresh_check_s)
         lists = ListService(storage, bilibili, recommender, accounts, popular)
+        enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
+                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap)
         sync = SyncService(storage, bilibili, recommender, accounts,
-                           history_cap=settings.history_cap)
+                           history_cap=settings.history_cap, enricher=enricher, popular=popular)
         digests = DigestService(storage, lists)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
                    digests)

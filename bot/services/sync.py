@@ -1,7 +1,10 @@
 """Sync a user's Bilibili behaviour into storage and retrain their model.
 
-One sync per user at a time. /logout bumps the user's generation: a sync that was running then
-stops after its current step and erases whatever it wrote afterwards, so nothing survives.
+A sync fetches history, favourites, coins, likes and the feed, stores the feed and the current
+popular list as candidate pools (the training's negatives), fills the counts the history lacks
+(bot.services.enrich), stores the records, then trains. One sync per user at a time. /logout
+bumps the user's generation: a sync that was running then stops after its current step and
+erases whatever it wrote afterwards, so nothing survives.
 """
 from __future__ import annotations
 
@@ -11,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
 from bilibili import BilibiliClient
+from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts, UserLocks
+from bot.services.enrich import Enricher
+from bot.services.popular import PopularCache
 from storage import Storage
 from storage.records import Video
 
@@ -39,12 +45,15 @@ class SyncService:
     """Sync + train per user, serialised per user."""
 
     def __init__(self, storage: Storage, client: BilibiliClient, recommender: Recommender,
-                 accounts: Accounts, *, history_cap: int) -> None:
+                 accounts: Accounts, *, history_cap: int, enricher: Enricher,
+                 popular: PopularCache) -> None:
         self.storage = storage
         self.client = client
         self.recommender = recommender
         self.accounts = accounts
         self.history_cap = history_cap
+        self.enricher = enricher
+        self.popular = popular
         self._locks = UserLocks()
         self._generation: dict[int, int] = {}
 
@@ -57,12 +66,19 @@ class SyncService:
         self._generation[tg_id] = self._generation.get(tg_id, 0) + 1
 
     async def sync_and_train(self, tg_id: int) -> SyncResult:
-        """Fetch history, favourites, coins, likes and the feed; store them; train."""
+        """Fetch behaviour and candidates, fill missing counts, store them; train."""
         async with self._locks.get(tg_id):
             generation = self._generation.get(tg_id, 0)
             videos = await self._fetch_behaviour(tg_id)
+            await self._store_popular(tg_id)
             await self._checkpoint(tg_id, generation)
-            await asyncio.to_thread(self.storage.save_behaviour, tg_id, videos)
+            enriched = await self.enricher.enrich(
+                tg_id, videos, still_wanted=lambda: self._generation.get(tg_id, 0) == generation)
+            await self._checkpoint(tg_id, generation)
+            await asyncio.to_thread(self.storage.save_behaviour, tg_id, enriched.videos)
+            # only after the counts are stored: a lookup remembered is never asked again
+            await asyncio.to_thread(self.storage.save_stats_lookups, tg_id, enriched.found,
+                                    enriched.gone)
             n_records = await asyncio.to_thread(self.storage.count_behaviour, tg_id)
             logger.info("user %s: synced %d behaviour records", tg_id, n_records)
             await self._checkpoint(tg_id, generation)
@@ -89,6 +105,16 @@ class SyncService:
         feed = await self.accounts.call(tg_id, lambda c: self.client.feed(c))
         await asyncio.to_thread(self.storage.save_pool, tg_id, "feed", feed)
         return [*history, *favourites, *coined, *liked]
+
+    async def _store_popular(self, tg_id: int) -> None:
+        """The current popular list into the user's pool, so even a user who never asked /hot
+        has unwatched candidates as negatives; a failure only costs those."""
+        try:
+            snapshot = await self.popular.get()
+        except BilibiliError as exc:
+            logger.warning("user %s: no popular list for the pool: %s", tg_id, exc)
+            return
+        await asyncio.to_thread(self.storage.save_pool, tg_id, "popular", snapshot.videos)
 
     async def _checkpoint(self, tg_id: int, generation: int) -> None:
         if self._generation.get(tg_id, 0) != generation:

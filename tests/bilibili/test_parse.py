@@ -1,7 +1,7 @@
 """JSON items -> Video: non-videos dropped, null fields tolerated, user-side fields filled."""
 from __future__ import annotations
 
-from bilibili import parse
+from bilibili import VideoStats, parse
 
 
 def test_history_keeps_archive_only():
@@ -50,3 +50,19 @@ def test_archive_with_nulls_and_string_reason():
     assert (video.aid, video.title, video.view, video.rcmd_reason, video.coined) == \
         (0, "", None, "每周必看", True)
     assert parse.archive_video({"aid": 1}) is None
+
+
+def test_resource_stats_counts_gone_and_non_video():
+    ok = {"id": 170001, "type": 2, "title": "好视频", "bvid": "BV17x411w7KC", "duration": 300,
+          "upper": {"mid": 3, "name": "UP"}, "attr": 0, "pubtime": 9,
+          "cnt_info": {"collect": 2, "play": 50, "danmaku": 1}}
+    stats = parse.resource_stats(ok)
+    assert (stats.aid, stats.gone, stats.view, stats.favorite, stats.danmaku) == \
+        (170001, False, 50, 2, 1)
+    assert (stats.duration, stats.owner_mid, stats.owner_name, stats.pubdate) == (300, 3, "UP", 9)
+    assert parse.resource_stats(dict(ok, bvid=None, bv_id="BV1bv")).bvid == "BV1bv"
+    for gone in (dict(ok, attr=1), dict(ok, attr=9), dict(ok, title="已失效视频")):
+        assert parse.resource_stats(gone) == VideoStats(aid=170001, gone=True)
+    assert parse.resource_stats(dict(ok, cnt_info=None)).view is None
+    assert [parse.resource_stats(i) for i in (dict(ok, type=12), dict(ok, id=None), "junk")] == \
+        [None] * 3

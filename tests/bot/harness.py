@@ -46,6 +46,7 @@ def bot_env(tg, fake, data_dir: Path, **overrides: str) -> dict[str, str]:
         "BILIREC_TRAIN_TIME_CAP_S": "30",
         "BILIREC_DIGEST_SPREAD_S": "0",
         "BILIREC_HISTORY_CAP": "300",
+        "BILIREC_ENRICH_PACE_S": "0",
     }
     env.update(overrides)
     return env

@@ -46,11 +46,23 @@ def test_values_are_read_and_urls_trimmed():
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_QR_POLL_S": "fast"}, "BILIREC_QR_POLL_S"),
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_QR_POLL_S": "0"}, "BILIREC_QR_POLL_S"),
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_LOG_LEVEL": "LOUD"}, "BILIREC_LOG_LEVEL"),
+    ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CHUNK": "51"}, "BILIREC_ENRICH_CHUNK"),
+    ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CHUNK": "0"}, "BILIREC_ENRICH_CHUNK"),
+    ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_PACE_S": "-1"}, "BILIREC_ENRICH_PACE_S"),
+    ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CAP": "1.5"}, "BILIREC_ENRICH_CAP"),
 ])
 def test_bad_settings_name_the_variable(env, name):
     with pytest.raises(SettingsError) as info:
         Settings.from_env(env)
     assert name in str(info.value)
+
+
+def test_enrichment_settings():
+    default = Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:A"})
+    assert (default.enrich_chunk, default.enrich_pace_s, default.enrich_cap) == (40, 1.0, 1000)
+    tuned = Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CHUNK": "50",
+                               "BILIREC_ENRICH_PACE_S": "0", "BILIREC_ENRICH_CAP": "0"})
+    assert (tuned.enrich_chunk, tuned.enrich_pace_s, tuned.enrich_cap) == (50, 0.0, 0)
 
 
 def test_token_never_in_repr():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
 import socket
 import threading
@@ -47,6 +48,7 @@ _MIXIN_TAB = (46, 47, 18, 2, 53, 8, 23, 32, 15, 50, 10, 31, 58, 3, 45, 35, 27, 4
               42, 19, 29, 28, 14, 39, 12, 38, 41, 13)
 _DROP = str.maketrans("", "", "!'()*")
 FAULT_KINDS = {"412", "500", "slow", "badjson", "voucher"}
+RESOURCE_INFOS_MAX = 50  # the fake's batch limit of fav/resource/infos; more answers -400
 INVALID_FAV_TITLE = "已失效视频"
 LOGIN_PAGE_HTML = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>哔哩哔哩 (゜-゜)つロ 干杯~"
                    "-bilibili</title></head><body><div id=\"login-app\"></div></body></html>")
@@ -121,6 +123,7 @@ class FakeBilibili:
         self.popular: list[Video] = []
         self.videos: dict[str, Video] = {}  # extra videos the view endpoint knows
         self._hidden: dict[str, int] = {}
+        self._shuffle = random.Random(8)  # resource infos come back in no particular order
         self._lock = threading.RLock()
         self._accounts: dict[int, FakeAccount] = {}
         self._sessions: dict[str, FakeSession] = {}
@@ -245,7 +248,8 @@ class FakeBilibili:
             self.img_key, self.sub_key = secrets.token_hex(16), secrets.token_hex(16)
 
     def hide_video(self, bvid: str, code: int = 62002) -> None:
-        """The view endpoint answers code for this video (62002/62004/62012/-404)."""
+        """The view endpoint answers code for this video (62002/62004/62012/-404); resource
+        infos list it as gone (attr 1)."""
         with self._lock:
             self._hidden[bvid] = code
 
@@ -297,17 +301,17 @@ class FakeBilibili:
                     return fault.kind
         return None
 
-    def _known_video(self, bvid: str) -> Video | None:
+    def _known_videos(self) -> Iterable[Video]:
+        """Every video the fake knows, with its full record (counts, tags), first seen first."""
         with self._lock:
             pools: list[Iterable[Video]] = [self.popular, self.videos.values()]
             for account in self._accounts.values():
                 pools += [account.history, account.coins, account.likes, account.feed,
                           *account.favourites.values()]
-            for pool in pools:
-                for video in pool:
-                    if video.bvid == bvid:
-                        return video
-        return None
+            return [video for pool in pools for video in pool]
+
+    def _known_video(self, bvid: str) -> Video | None:
+        return next((video for video in self._known_videos() if video.bvid == bvid), None)
 
     def handle(self, request: "_Handler") -> None:
         """Serve one request (called on the server's handler threads)."""
@@ -608,6 +612,27 @@ class FakeBilibili:
                               "tag_type": "old_channel", "jump_url": ""}
                              for i, t in enumerate(video.tags)])
 
+    def _resource_infos(self, params: dict, **_: Any) -> dict:
+        """fav/resource/infos: one entry per known video asked (type 2), shuffled; attr 1 for
+        hidden ones; unknown aids left out; -400 for a malformed or too long ``resources``."""
+        parts = params.get("resources", "").split(",")
+        if not 1 <= len(parts) <= RESOURCE_INFOS_MAX:
+            return _envelope(-400)
+        aids = []
+        for part in parts:
+            aid, sep, kind = part.partition(":")
+            if not (sep and aid.isdigit() and kind.isdigit()):
+                return _envelope(-400)
+            if int(kind) == 2:
+                aids.append(int(aid))
+        by_aid: dict[int, Video] = {}
+        for video in self._known_videos():
+            by_aid.setdefault(video.aid, video)
+        data = [_resource_json(by_aid[aid], gone=by_aid[aid].bvid in self._hidden)
+                for aid in dict.fromkeys(aids) if aid in by_aid]
+        self._shuffle.shuffle(data)
+        return _envelope(0, data or None)
+
     def _signature_ok(self, params: dict) -> bool:
         """Check w_rid the way Bilibili does: md5(sorted encoded query + mixin key)."""
         received, wts = params.get("w_rid"), params.get("wts")
@@ -642,6 +667,7 @@ _ROUTES = {
     "/x/web-interface/wbi/index/top/feed/rcmd": ("GET", FakeBilibili._feed),
     "/x/web-interface/view": ("GET", FakeBilibili._view),
     "/x/web-interface/view/detail/tag": ("GET", FakeBilibili._tags),
+    "/x/v3/fav/resource/infos": ("GET", FakeBilibili._resource_infos),
 }
 
 
@@ -789,6 +815,13 @@ def _fav_json(v: Video) -> dict:
         "link": f"bilibili://video/{v.aid}", "ctime": v.pubdate, "pubtime": v.pubdate,
         "fav_time": v.pubdate + 86400, "bv_id": v.bvid, "bvid": v.bvid, "season": None,
     }
+
+
+def _resource_json(v: Video, gone: bool) -> dict:
+    """A fav/resource/infos entry: a favourite-folder media with attr 1 when the video is gone."""
+    if gone:
+        return dict(_invalid_fav_json(v.aid), attr=1, fav_time=0)
+    return dict(_fav_json(v), fav_time=0)
 
 
 def _invalid_fav_json(aid: int) -> dict:

@@ -33,6 +33,8 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     model = store.model_dir(tg_id) / "model.keras"
     write_atomic(model, f"weights-{marker}".encode())
     store.register_model(tg_id, model, {"auc": 0.8, "note_len": len(marker)}, 40)
+    store.save_stats_lookups(tg_id, found=[tg_id * 100 + i for i in range(5)],
+                             gone=[tg_id * 100 + 9])
 
 
 def rows_of(store: Storage, tg_id: int) -> dict[str, int]:
@@ -51,7 +53,8 @@ def rows_of(store: Storage, tg_id: int) -> dict[str, int]:
 def snapshot(store: Storage, tg_id: int):
     return (store.get_user(tg_id), store.load_credentials(tg_id), store.load_behaviour(tg_id),
             store.load_pool(tg_id), store.feedback_videos(tg_id), store.sent_bvids(tg_id),
-            store.get_digest(tg_id), store.latest_model(tg_id))
+            store.get_digest(tg_id), store.latest_model(tg_id),
+            store.stats_looked_up(tg_id, range(tg_id * 100, tg_id * 100 + 10)))
 
 
 def test_erase_user_leaves_nothing(data_dir, key):
@@ -73,6 +76,7 @@ def test_erase_user_leaves_nothing(data_dir, key):
         assert store.load_behaviour(GONE) == [] and store.load_pool(GONE) == []
         assert store.load_feedback(GONE) == {} and store.sent_bvids(GONE) == set()
         assert store.get_digest(GONE) is None and store.latest_model(GONE) is None
+        assert store.stats_looked_up(GONE, range(GONE * 100, GONE * 100 + 10)) == set()
         assert GONE not in [u.tg_id for u in store.list_users()]
         assert GONE not in [tg_id for tg_id, _ in store.digest_users()]
         assert not (data_dir / "models" / str(GONE)).exists()
