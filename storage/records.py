@@ -52,6 +52,9 @@ class Video:
         return f"https://www.bilibili.com/video/{self.bvid}"
 
 
+COUNT_NAMES = frozenset({"view", "like", "coin", "favorite", "reply", "danmaku", "share"})
+
+
 def merge_videos(a: Video, b: Video) -> Video:
     """Merge two records of the same video: b's non-empty fields win, user flags are OR-ed."""
     if a.bvid != b.bvid:
@@ -67,6 +70,9 @@ def merge_videos(a: Video, b: Video) -> Video:
             mine = getattr(a, name)
             # -1 means finished: it wins over any partial progress
             changes[name] = -1 if -1 in (mine, value) else max(mine, value)
+        elif name in COUNT_NAMES:
+            if value is not None:      # a count of 0 is a real count, None an unknown one
+                changes[name] = value
         elif value not in (None, "", 0, ()):
             changes[name] = value
     return replace(a, **changes)

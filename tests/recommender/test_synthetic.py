@@ -60,10 +60,8 @@ def test_enriched_history_has_view_favourite_danmaku_but_no_like_coin(users, wor
         enriched = [v for v in records if v.view is not None]
         assert len(enriched) >= 0.9 * len(records)       # a few videos are gone: no counts
         for video in enriched:
-            # Storage's merge treats a 0 count as missing, so a true 0 stays None
             truth = world.videos[world.index_of(video.bvid)]
-            assert video.favorite is not None or truth.favorite == 0
-            assert video.danmaku is not None or truth.danmaku == 0
+            assert video.favorite == truth.favorite and video.danmaku == truth.danmaku
         for video in records:
             assert video.like is None and video.coin is None
             assert video.reply is None and video.share is None
@@ -75,8 +73,8 @@ def test_liked_and_coined_records_carry_every_count(users, world):
     assert engaged
     for video in engaged:
         truth = world.videos[world.index_of(video.bvid)]
-        for name in COUNTS:   # Storage's merge treats a 0 count as missing
-            assert getattr(video, name) is not None or getattr(truth, name) == 0
+        for name in COUNTS:
+            assert getattr(video, name) == getattr(truth, name)
         assert video.tname and video.tid
 
 

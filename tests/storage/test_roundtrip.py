@@ -263,3 +263,12 @@ def test_failed_write_rolls_back(store):
     assert [v.bvid for v in store.load_behaviour(1)] == ["BV1"]
     store.save_behaviour(1, [Video("BV4", view_at=4)])    # the connection is still usable
     assert store.count_behaviour(1) == 2
+
+
+def test_a_count_of_zero_survives_a_merge_and_none_keeps_the_known_count(store):
+    store.save_behaviour(1, [Video("BV1", view_at=100, view=50, favorite=0, danmaku=3)])
+    store.save_behaviour(1, [Video("BV1", view_at=100)])          # a re-sync without counts
+    [video] = store.load_behaviour(1)
+    assert (video.view, video.favorite, video.danmaku) == (50, 0, 3)
+    store.save_behaviour(1, [Video("BV1", view_at=100, danmaku=0)])
+    assert store.load_behaviour(1)[0].danmaku == 0
