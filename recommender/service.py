@@ -262,7 +262,7 @@ class Recommender:
         n = max(0, int(n))
         if tg_id is None:
             usable = usable_candidates(candidates, set(exclude))
-            return RankedList(quality_rank(usable, n), provisional=True)
+            return RankedList(quality_rank(usable, n), provisional=True, ranker="quality")
         revisions, history, model = self._serving_state(tg_id)
         disliked = self._cache.get(
             tg_id, "disliked", revisions["feedback"],
@@ -271,11 +271,13 @@ class Recommender:
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
         usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
         if not usable:
-            return RankedList([], provisional=model is None)
+            return RankedList([], provisional=model is None,
+                              ranker="content" if model is None else "model")
         serving = self._context(tg_id, revisions, history, model)
         context = serving.context
         if model is None:
-            return RankedList(fallback_rank(usable, context, n), provisional=True)
+            return RankedList(fallback_rank(usable, context, n), provisional=True,
+                              ranker="content")
         inputs = encode_candidates(usable, context, model.vocab, serving.rows)
         probabilities = model.scorer(inputs)
         calibrated = calibrate(probabilities, model.vocab.calibration)
@@ -284,9 +286,10 @@ class Recommender:
         chosen = select_top(usable, order_key, n)
         drivers = model_drivers(inputs, chosen, model.scorer)
         items = [Recommendation(usable[i], ratings[i],
-                                content_reasons(usable[i], context, kinds))
+                                content_reasons(usable[i], context, kinds),
+                                score=float(calibrated[i]))
                  for i, kinds in zip(chosen, drivers)]
-        return RankedList(items, provisional=False)
+        return RankedList(items, provisional=False, ranker="model")
 
     def close(self) -> None:
         """Stop the worker process and drop cached models."""
