@@ -154,7 +154,7 @@ class Recommender:
             return TrainingReport(n_records, False, {},
                                   f"too little data ({n_records} records, need {MIN_RECORDS})")
         data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
-                            self.storage.load_pool(tg_id))
+                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id))
         previous = self.storage.latest_model(tg_id)
         previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
         out_dir = self.storage.model_dir(tg_id)

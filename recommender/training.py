@@ -30,7 +30,7 @@ from recommender.features import Vocabulary, build_vocabulary, encode_samples
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
 from storage.files import write_atomic
-from storage.records import Video
+from storage.records import Impression, Video
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class TrainingData:
     behaviour: list[Video]
     feedback: list[tuple[Video, int]] = field(default_factory=list)
     pool: list[Video] = field(default_factory=list)
+    impressions: list[Impression] = field(default_factory=list)
 
 
 @dataclass
@@ -242,7 +243,8 @@ def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time
     """The whole training job of one user (see module doc). Never raises for bad data."""
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
-    samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng)
+    samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng,
+                            impressions=data.impressions)
     if len(samples) < MIN_SAMPLES:
         return TrainingResult(False, f"too little data ({len(samples)} samples)", {},
                               len(samples))
