@@ -16,6 +16,10 @@ could win by recognising the listing a video came from, which ranks nothing at s
 AUC is over the whole test set. NDCG@10 and Recall@10 are averaged over ranked lists of 50
 consecutive test samples (in time order, like one /hot list), counting lists with a positive.
 
+For a stored user, the report also shows the online figure: hit rate@10 per channel and ISO
+week — of the distinct videos the bot showed in the top 10, how many the user then watched,
+engaged with or 👍'd (recommender.impressions).
+
 Baselines a user could pick instead:
 - ``popularity``: the quality/popularity score of the listing's counts;
 - ``zone_author_freq``: how often the user watched/engaged with the UP主 and the zone so far;
@@ -34,12 +38,13 @@ from typing import Callable, Sequence
 import numpy as np
 
 from recommender.features import Vocabulary, WatchContext, encode_samples, quality_score
+from recommender.impressions import judge, weekly_hit_rates
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k, recall_at_k
 from recommender.ranking import affinity_score
 from recommender.text import title_tokens
 from recommender.training import HOLDOUT_FRACTION, equalize_missing, fit_samples
-from storage.records import Video
+from storage.records import Impression, Video
 
 LIST_SIZE = 50
 METHODS = ("wide_deep", "popularity", "zone_author_freq", "tfidf_logreg", "content_affinity")
@@ -100,7 +105,8 @@ def _context_scores(test: Sequence[Sample], watches: Sequence[Video]) -> tuple[n
 
 def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, int]],
                   pool: Sequence[Video], *, seed: int, trainers, time_cap_s: float = 120.0,
-                  reference: Callable[[Video], float] | None = None
+                  reference: Callable[[Video], float] | None = None,
+                  impressions: Sequence[Impression] = ()
                   ) -> dict[str, tuple[float, float, float]] | None:
     """{method: (AUC, NDCG@10, Recall@10)} for one user, or None when the data cannot tell.
 
@@ -108,7 +114,7 @@ def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
     the key REFERENCE — the ceiling a method could reach, not a method.
     """
     rng = np.random.default_rng(seed)
-    samples = build_samples(behaviour, feedback, pool, rng=rng)
+    samples = build_samples(behaviour, feedback, pool, rng=rng, impressions=impressions)
     earlier, test, _ = time_split(samples, HOLDOUT_FRACTION)
     test = equalize_missing(test, rng)
     labels = binary_labels(test)
@@ -164,6 +170,21 @@ def format_table(per_seed: dict[int, list[dict[str, tuple[float, float, float]]]
     return "\n".join(lines)
 
 
+def format_hit_rates(impressions: Sequence[Impression], behaviour: Sequence[Video],
+                     feedback: Sequence[tuple[Video, int]], *, now: float) -> str:
+    """Hit rate@10 per ISO week and channel, one line each (outcomes judged at ``now``)."""
+    rows = weekly_hit_rates(judge(impressions, behaviour, feedback, now=now), top=10)
+    if not rows:
+        return "hit rate@10: no impressions recorded"
+    lines = ["hit rate@10 per channel (distinct videos shown in the top 10; hits = watched "
+             "after being shown, liked/coined/faved or 👍):",
+             f"  {'week':<10}{'channel':<10}{'shown':>7}{'hits':>7}{'rate':>8}"]
+    for week, channel, rate in rows:
+        lines.append(f"  {week:<10}{channel:<10}{rate.shown:>7}{rate.hits:>7}"
+                     f"{100.0 * rate.rate:>7.1f}%")
+    return "\n".join(lines)
+
+
 def run_synthetic(users: int, seeds: Sequence[int], watches: tuple[int, int]) -> str:
     """Evaluate on generated users (see recommender.synthetic) for each seed."""
     from models import TrainerPool
@@ -204,19 +225,22 @@ def run_stored(data_dir: Path, tg_id: int, seeds: Sequence[int]) -> str:
         behaviour = storage.load_behaviour(tg_id)
         feedback = storage.feedback_videos(tg_id)
         pool = storage.load_pool(tg_id)
+        impressions = storage.load_impressions(tg_id)
     finally:
         storage.close()
     if not behaviour:
         raise SystemExit(f"user {tg_id} has no stored behaviour in {data_dir}")
+    hit_rates = format_hit_rates(impressions, behaviour, feedback, now=time.time())
     trainers = TrainerPool()
     per_seed = {}
     for seed in seeds:
-        result = evaluate_user(behaviour, feedback, pool, seed=seed, trainers=trainers)
+        result = evaluate_user(behaviour, feedback, pool, seed=seed, trainers=trainers,
+                               impressions=impressions)
         if result is None:
             raise SystemExit(f"user {tg_id}: the hold-out has a single class; cannot evaluate")
         per_seed[seed] = [result]
-    return (f"user {tg_id}: {len(behaviour)} records, {len(pool)} pool videos\n"
-            + format_table(per_seed))
+    return (f"user {tg_id}: {len(behaviour)} records, {len(pool)} pool videos, "
+            f"{len(impressions)} impressions\n" + format_table(per_seed) + "\n\n" + hit_rates)
 
 
 def _range(text: str) -> tuple[int, int]:

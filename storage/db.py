@@ -429,8 +429,9 @@ class Storage:
                            items: Iterable[tuple[Video, float | None]]) -> None:
         """Log one list shown to the user: (video, score) in shown order (position = index).
 
-        No revision bump: impressions are no ranking input. The newest ``impression_cap``
-        rows per user are kept."""
+        Nothing is written for an unknown user (one erased while the list was being sent is
+        not brought back). No revision bump: impressions are no ranking input. The newest
+        ``impression_cap`` rows per user are kept."""
         if not isinstance(channel, str) or not channel:
             raise ValueError("channel must be a non-empty string")
         now = self._clock()
@@ -440,7 +441,8 @@ class Storage:
         if not rows:
             return
         with self._write() as conn:
-            self._ensure(conn, tg_id)
+            if conn.execute("SELECT 1 FROM users WHERE tg_id = ?", (tg_id,)).fetchone() is None:
+                return
             conn.executemany(
                 "INSERT INTO impressions (tg_id, bvid, channel, position, shown_at, ranker, "
                 "score, video) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
