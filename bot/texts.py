@@ -99,6 +99,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_expired": "已失效，请 /login",
         "status_digest_off": "关闭",
         "status_digest_on": "每天 {time}（{zone}）",
+        "status_hits": "过去 7 天推荐的视频中你看了 {hits}/{shown}（{percent}%）",
         "logout_done": "已退出，并删除了你的登录凭据、行为记录、反馈、模型和推送设置。",
         "logout_bilibili_done": "Bilibili 网页端的这次登录也已注销。",
         "logout_bilibili_kept": "Bilibili 网页端的登录未能注销，可在 Bilibili 的设备管理中自行退出。",
@@ -206,6 +207,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_expired": "expired, please /login",
         "status_digest_off": "off",
         "status_digest_on": "every day at {time} ({zone})",
+        "status_hits": "Of the videos recommended in the last 7 days you watched {hits} of "
+                       "{shown} ({percent} %)",
         "logout_done": "Logged out. Your credentials, behaviour, feedback, model and schedule "
                        "are erased.",
         "logout_bilibili_done": "The Bilibili web session is signed out too.",

@@ -28,6 +28,11 @@ NDCG@10 over ranked lists of 50 consecutive test samples, the /hot top-10 on-tas
 (synthetic: the share of the top 10 of the current popular list in the user's planted zones),
 and for ``served`` the paired difference to ``content_affinity`` with its interval. A
 reliability table and the expected calibration error of the served ratings close the report.
+
+For a stored user, the report also shows the online figure: hit rate@10 per channel and ISO
+week — of the distinct videos the bot showed in the top 10, how many the user then watched,
+engaged with or 👍'd (recommender.impressions).
+
 """
 from __future__ import annotations
 
@@ -44,12 +49,13 @@ import numpy as np
 
 from recommender.features import (COUNT_FIELDS, Vocabulary, choose_fields, encode_candidates,
                                   encode_samples, mask_video, quality_score, serving_context)
+from recommender.impressions import judge, weekly_hit_rates
 from recommender.labels import Sample, binary_labels, build_samples, time_split, watch_events
 from recommender.metrics import auc, expected_calibration_error, ndcg_at_k, reliability_table
 from recommender.ranking import select_top
 from recommender.selection import TfidfRanker, as_served, holdout_scores, simple_scores
 from recommender.training import HOLDOUT_FRACTION, TrainingData, equalize_missing, train_plan
-from storage.records import Video
+from storage.records import Impression, Video
 
 LIST_SIZE = 50
 HOT_SIZE = 10
@@ -99,7 +105,8 @@ def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
                   pool: Sequence[Video], *, seed: int, trainers, time_cap_s: float = 120.0,
                   as_candidate: Callable[[Video, np.random.Generator], Video] | None = None,
                   hot_list: Sequence[Video] = (),
-                  on_taste: Callable[[Video], bool] | None = None) -> UserResult | None:
+                  on_taste: Callable[[Video], bool] | None = None,
+                  impressions: Sequence[Impression] = ()) -> UserResult | None:
     """Every method's figures for one user (see module doc); None when the test set has a
     single class.
 
@@ -108,7 +115,7 @@ def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
     ``on_taste``: the current popular list and the planted taste, for the on-taste share.
     """
     rng = np.random.default_rng(seed)
-    samples = build_samples(behaviour, feedback, pool, rng=rng)
+    samples = build_samples(behaviour, feedback, pool, rng=rng, impressions=impressions)
     earlier, later, split_time = time_split(samples, HOLDOUT_FRACTION)
     test = as_served(later)
     if as_candidate is not None:
@@ -122,7 +129,9 @@ def evaluate_user(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
     test_bvids = {s.video.bvid for s in test}
     train_behaviour = [v for v in behaviour if v.view_at < split_time]
     train_pool = [v for v in pool if v.bvid not in test_bvids]
-    trained = train_plan(TrainingData(train_behaviour, list(feedback), train_pool), seed=seed,
+    train_impressions = [i for i in impressions if i.shown_at < split_time]
+    trained = train_plan(TrainingData(train_behaviour, list(feedback), train_pool,
+                                      impressions=train_impressions), seed=seed,
                          time_cap_s=time_cap_s, trainers=trainers)
     watches = watch_events(behaviour)
     plan = trained.plan
@@ -262,6 +271,21 @@ def format_condition(name: str, summary: dict) -> str:
     return "\n".join(lines)
 
 
+def format_hit_rates(impressions: Sequence[Impression], behaviour: Sequence[Video],
+                     feedback: Sequence[tuple[Video, int]], *, now: float) -> str:
+    """Hit rate@10 per ISO week and channel, one line each (outcomes judged at ``now``)."""
+    rows = weekly_hit_rates(judge(impressions, behaviour, feedback, now=now), top=10)
+    if not rows:
+        return "hit rate@10: no impressions recorded"
+    lines = ["hit rate@10 per channel (distinct videos shown in the top 10; hits = watched "
+             "after being shown, liked/coined/faved or 👍):",
+             f"  {'week':<10}{'channel':<10}{'shown':>7}{'hits':>7}{'rate':>8}"]
+    for week, channel, rate in rows:
+        lines.append(f"  {week:<10}{channel:<10}{rate.shown:>7}{rate.hits:>7}"
+                     f"{100.0 * rate.rate:>7.1f}%")
+    return "\n".join(lines)
+
+
 def format_markdown(summaries: dict[str, dict], header: str) -> str:
     """The report as Markdown (docs/EVALUATION.md)."""
     lines = [header, "", "| condition | method | AUC | 95 % CI | NDCG@10 | /hot on-taste |",
@@ -343,19 +367,23 @@ def run_stored(data_dir: Path, tg_id: int, seeds: Sequence[int]) -> str:
         behaviour = storage.load_behaviour(tg_id)
         feedback = storage.feedback_videos(tg_id)
         pool = storage.load_pool(tg_id)
+        impressions = storage.load_impressions(tg_id)
     finally:
         storage.close()
     if not behaviour:
         raise SystemExit(f"user {tg_id} has no stored behaviour in {data_dir}")
+    hit_rates = format_hit_rates(impressions, behaviour, feedback, now=time.time())
     trainers = TrainerPool()
     results = []
     for seed in seeds:
-        result = evaluate_user(behaviour, feedback, pool, seed=seed, trainers=trainers)
+        result = evaluate_user(behaviour, feedback, pool, seed=seed, trainers=trainers,
+                               impressions=impressions)
         if result is None:
             raise SystemExit(f"user {tg_id}: the hold-out has a single class; cannot evaluate")
         results.append(result)
     return (f"user {tg_id}: {len(behaviour)} records, {len(pool)} pool videos, "
-            f"{len(seeds)} seed(s)\n" + format_condition("stored user", summarize(results)))
+            f"{len(impressions)} impressions, {len(seeds)} seed(s)\n"
+            + format_condition("stored user", summarize(results)) + "\n\n" + hit_rates)
 
 
 def _jsonable(summaries: dict) -> dict:

@@ -8,27 +8,34 @@ Labels (the issue's rules):
   fractions in between are soft targets;
 - explicit 👍 is a strong positive and 👎 a strong negative (weight ``FEEDBACK_WEIGHT``); the
   feedback overrides what the behaviour says about that video;
-- videos from the popular/feed pools that the user never watched are negatives.
+- videos from the popular/feed pools that the user never watched are negatives;
+- a video the bot showed and the user did not watch within 3 days is an implicit negative
+  (weight ``IMPLICIT_WEIGHT``, see recommender.impressions); a shown video that became a hit is
+  a watch or a 👍 already, and a shown video is never also a pool negative.
 
 Every sample has an *anchor* time: the moment whose history its sequence/affinity features may
 see (strictly earlier watches only). Watches are anchored at their ``view_at``; samples without a
 time (pool negatives, favourites without ``view_at``) get the ``view_at`` of a random watch, so
-their context looks like a real watch's context and never gives their label away; feedback is
-anchored after everything (it is the newest signal).
+their context looks like a real watch's context and never gives their label away; implicit
+negatives are anchored at the time the video was shown; feedback is anchored after everything
+(it is the newest signal).
 """
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from storage.records import Video
+from recommender.impressions import implicit_negatives, judge
+from storage.records import Impression, Video
 
 ABANDON_FRACTION = 0.25
 POSITIVE_THRESHOLD = 0.5
 FEEDBACK_WEIGHT = 3.0
+IMPLICIT_WEIGHT = 0.5
 AFTER_EVERYTHING = math.inf
 
 
@@ -40,7 +47,7 @@ class Sample:
     target: float          # 0..1, soft for partly watched videos
     weight: float          # before class balancing
     anchor: float          # features may use watches strictly before this time
-    source: str            # "history", "untimed", "feedback" or "pool"
+    source: str            # "history", "untimed", "feedback", "pool" or "impression"
 
     @property
     def positive(self) -> bool:
@@ -73,11 +80,14 @@ def watch_events(behaviour: Iterable[Video]) -> list[Video]:
 
 def build_samples(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, int]],
                   pool: Sequence[Video], *, rng: np.random.Generator,
-                  pool_ratio: float = 1.0, min_pool: int = 50) -> list[Sample]:
+                  pool_ratio: float = 1.0, min_pool: int = 50,
+                  impressions: Sequence[Impression] = (), now: float | None = None
+                  ) -> list[Sample]:
     """All labelled samples of one user (see module doc), in no particular order.
 
     Pool negatives: up to ``max(min_pool, pool_ratio × behaviour)`` unwatched pool videos, drawn
-    with ``rng``.
+    with ``rng``, never a video that was shown. Implicit negatives: the impressions judged at
+    ``now`` (default: the current time).
     """
     voted = {video.bvid: value for video, value in feedback if value}
     watch_times = [v.view_at for v in behaviour if v.view_at > 0]
@@ -101,6 +111,12 @@ def build_samples(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
         target = 1.0 if voted[video.bvid] > 0 else 0.0
         samples.append(Sample(video, target, FEEDBACK_WEIGHT, AFTER_EVERYTHING, "feedback"))
     known = {v.bvid for v in behaviour} | set(voted)
+    judged = judge(impressions, behaviour, feedback, now=time.time() if now is None else now)
+    for impression in implicit_negatives(judged):
+        if impression.bvid not in known:
+            samples.append(Sample(impression.video, 0.0, IMPLICIT_WEIGHT,
+                                  float(impression.shown_at), "impression"))
+    known |= {outcome.impression.bvid for outcome in judged}
     unwatched: dict[str, Video] = {}
     for video in pool:
         if video.bvid and video.bvid not in known:
@@ -117,9 +133,9 @@ def time_split(samples: Sequence[Sample], holdout_fraction: float
                ) -> tuple[list[Sample], list[Sample], float]:
     """Split at the time before which (1 - holdout_fraction) of the timed watches happened.
 
-    Returns (earlier, later, split_time). Pool negatives fall on either side by their anchor;
-    untimed and feedback samples always stay on the earlier (training) side, so explicit
-    feedback is always learnt from.
+    Returns (earlier, later, split_time). Pool and impression negatives fall on either side by
+    their anchor; untimed and feedback samples always stay on the earlier (training) side, so
+    explicit feedback is always learnt from.
     """
     times = sorted(s.anchor for s in samples if s.source == "history")
     if len(times) < 2 or holdout_fraction <= 0:
@@ -129,7 +145,7 @@ def time_split(samples: Sequence[Sample], holdout_fraction: float
     split_time = times[cut]
     earlier, later = [], []
     for sample in samples:
-        timed = sample.source in ("history", "pool")
+        timed = sample.source in ("history", "pool", "impression")
         (later if timed and sample.anchor >= split_time else earlier).append(sample)
     return earlier, later, split_time
 

@@ -123,13 +123,14 @@ def fallback_rank(candidates: Sequence[Video], context: WatchContext, n: int,
     scores = [affinity_score(v, context) for v in candidates]
     return [Recommendation(candidates[i], rating_of(scores[i]),
                            reasons_for(candidates[i], context, zone_shares,
-                                       affinity_drivers(candidates[i], context), now=now))
+                                       affinity_drivers(candidates[i], context), now=now),
+                           score=scores[i])
             for i in select_top(candidates, scores, n)]
 
 
 def quality_rank(candidates: Sequence[Video], n: int) -> list[Recommendation]:
     """Quality order (no user): ratings from the quality score, reasons from the counts."""
     scores = [quality_score(v) for v in candidates]
-    return [Recommendation(candidates[i], rating_of(quality_score(candidates[i])),
-                           generic_reasons(candidates[i]))
+    return [Recommendation(candidates[i], rating_of(scores[i]), generic_reasons(candidates[i]),
+                           score=scores[i])
             for i in select_top(candidates, scores, n)]

@@ -23,19 +23,22 @@ class Reason:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """One ranked video with its 0-100 rating and reasons."""
+    """One ranked video with its 0-100 rating, reasons and the ranker's 0..1 score."""
 
     video: Video
     rating: int
     reasons: tuple[Reason, ...] = ()
+    score: float | None = None
 
 
 @dataclass(frozen=True)
 class RankedList:
-    """A ranked list; ``provisional`` when no personal model was used."""
+    """A ranked list; ``provisional`` when no personal model was used; ``ranker`` names what
+    ranked it ("model", "content", "quality", ...; an opaque name)."""
 
     items: list[Recommendation] = field(default_factory=list)
     provisional: bool = False
+    ranker: str = ""
 
 
 @dataclass(frozen=True)

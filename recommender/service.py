@@ -166,7 +166,7 @@ class Recommender:
                                   f"too little data ({positives} engaged watches, "
                                   f"need {MIN_POSITIVES})")
         data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
-                            self.storage.load_pool(tg_id))
+                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id))
         previous = self.storage.latest_model(tg_id)
         previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
         out_dir = self.storage.model_dir(tg_id)
@@ -290,7 +290,7 @@ class Recommender:
         n = max(0, int(n))
         if tg_id is None:
             usable = usable_candidates(candidates, set(exclude))
-            return RankedList(quality_rank(usable, n), provisional=True)
+            return RankedList(quality_rank(usable, n), provisional=True, ranker="quality")
         revisions, history, model = self._serving_state(tg_id)
         disliked = self._cache.get(
             tg_id, "disliked", revisions["feedback"],
@@ -299,12 +299,14 @@ class Recommender:
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
         usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
         if not usable:
-            return RankedList([], provisional=model is None)
+            return RankedList([], provisional=model is None,
+                              ranker="content" if model is None else model.plan.served)
         serving = self._context(tg_id, revisions, history, model)
         context = serving.context
         zone_shares = candidate_zone_shares(candidates)     # of the whole list, as passed
         if model is None:
-            return RankedList(fallback_rank(usable, context, n, zone_shares), provisional=True)
+            return RankedList(fallback_rank(usable, context, n, zone_shares), provisional=True,
+                              ranker="content")
         plan = model.plan
         if model.scorer is not None:
             inputs = encode_candidates(usable, context, model.vocab, serving.rows)
@@ -322,9 +324,10 @@ class Recommender:
         else:
             drivers = [affinity_drivers(usable[i], context) for i in chosen]
         items = [Recommendation(usable[i], ratings[i],
-                                reasons_for(usable[i], context, zone_shares, kinds))
+                                reasons_for(usable[i], context, zone_shares, kinds),
+                                score=float(calibrated[i]))
                  for i, kinds in zip(chosen, drivers)]
-        return RankedList(items, provisional=False)
+        return RankedList(items, provisional=False, ranker=plan.served)
 
     def close(self) -> None:
         """Stop the worker process and drop cached models."""

@@ -37,7 +37,7 @@ from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, REASON_N
                                    ServingPlan, TfidfRanker, as_served, choose,
                                    data_shortfall, holdout_scores)
 from storage.files import write_atomic
-from storage.records import Video
+from storage.records import Impression, Video
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class TrainingData:
     behaviour: list[Video]
     feedback: list[tuple[Video, int]] = field(default_factory=list)
     pool: list[Video] = field(default_factory=list)
+    impressions: list[Impression] = field(default_factory=list)
 
 
 @dataclass
@@ -209,7 +210,8 @@ def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: Tr
                previous: SavedModel | None = None) -> TrainedPlan:
     """Label, split by time, fit the model and choose what serves (recommender.selection)."""
     rng = np.random.default_rng(seed)
-    samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng)
+    samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng,
+                            impressions=data.impressions)
     n_positive = int(binary_labels(samples).sum()) if samples else 0
     shortfall = data_shortfall(samples)
     if shortfall is not None:

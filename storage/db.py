@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -25,7 +26,7 @@ from storage.codec import video_from_json, video_to_json
 from storage.crypto import CredentialCipher
 from storage.errors import StorageClosed, StorageError
 from storage.files import remove_user_files, user_model_dir
-from storage.records import Credentials, Video, merge_videos
+from storage.records import Credentials, Impression, Video, merge_videos
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ DB_FILENAME = "bilirec.sqlite3"
 DEFAULT_LANGUAGE = "zh"
 # candidate videos kept per user and source; older ones are dropped
 DEFAULT_POOL_CAP = 1000
+# impressions kept per user (whole batches; the oldest are dropped)
+DEFAULT_IMPRESSION_CAP = 5000
 BUSY_TIMEOUT_MS = 10_000
 # SQLite's default limit on host parameters is 999 on old builds
 _CHUNK = 500
@@ -104,13 +107,16 @@ class Storage:
     """Everything BiliRec keeps about its users. Thread-safe; migrations run on open."""
 
     def __init__(self, data_dir: str | os.PathLike, secret_key: bytes, *,
-                 pool_cap: int = DEFAULT_POOL_CAP, clock: Callable[[], float] = time.time):
+                 pool_cap: int = DEFAULT_POOL_CAP,
+                 impression_cap: int = DEFAULT_IMPRESSION_CAP,
+                 clock: Callable[[], float] = time.time):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = self.data_dir / DB_FILENAME
         _create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
         self._cipher = CredentialCipher(secret_key)
         self._pool_cap = pool_cap
+        self._impression_cap = impression_cap
         self._clock = clock
         self._lock = threading.RLock()
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -442,6 +448,45 @@ class Storage:
                 rows = conn.execute("SELECT bvid FROM sent WHERE tg_id = ? AND channel = ?",
                                     (_check_tg_id(tg_id), channel))
             return {row[0] for row in rows}
+
+    # --- impressions ----------------------------------------------------------------------
+
+    def record_impressions(self, tg_id: int, channel: str, ranker: str,
+                           items: Iterable[tuple[Video, float | None]]) -> None:
+        """Log one list shown to the user: (video, score) in shown order (position = index).
+
+        Nothing is written for an unknown user (one erased while the list was being sent is
+        not brought back). No revision bump: impressions are no ranking input. The newest
+        ``impression_cap`` rows per user are kept."""
+        if not isinstance(channel, str) or not channel:
+            raise ValueError("channel must be a non-empty string")
+        now = self._clock()
+        rows = [(tg_id, video.bvid, channel, position, now, str(ranker),
+                 None if score is None else float(score), video_to_json(video))
+                for position, (video, score) in enumerate(items)]
+        if not rows:
+            return
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE tg_id = ?", (tg_id,)).fetchone() is None:
+                return
+            conn.executemany(
+                "INSERT INTO impressions (tg_id, bvid, channel, position, shown_at, ranker, "
+                "score, video) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.execute(
+                "DELETE FROM impressions WHERE tg_id = ? AND shown_at < ("
+                " SELECT shown_at FROM impressions WHERE tg_id = ?"
+                " ORDER BY shown_at DESC LIMIT 1 OFFSET ?)",
+                (tg_id, tg_id, self._impression_cap - 1))
+
+    def load_impressions(self, tg_id: int, since: float | None = None) -> list[Impression]:
+        """The user's impressions (shown_at >= since when given), oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT video, channel, position, shown_at, ranker, score FROM impressions "
+                "WHERE tg_id = ? AND shown_at >= ? ORDER BY shown_at, id",
+                (_check_tg_id(tg_id), -math.inf if since is None else float(since))).fetchall()
+        return [Impression(video_from_json(text), channel, position, shown_at, ranker, score)
+                for text, channel, position, shown_at, ranker, score in rows]
 
     # --- digest ---------------------------------------------------------------------------
 

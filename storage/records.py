@@ -101,3 +101,20 @@ class Credentials:
         return f"Credentials(mid={self.mid}, cookies=[{names}], refresh_token=<redacted>)"
 
     __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Impression:
+    """One video shown to a user: on which channel ("hot", "explore", "digest"), at which
+    0-based position of the list, when (Unix seconds), by which ranker and with its 0..1 score."""
+
+    video: Video
+    channel: str
+    position: int
+    shown_at: float
+    ranker: str
+    score: float | None = None
+
+    @property
+    def bvid(self) -> str:
+        return self.video.bvid

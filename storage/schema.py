@@ -111,6 +111,22 @@ MIGRATIONS: tuple[Migration, ...] = (
                PRIMARY KEY (tg_id, aid)
            )""",
     ),
+    # 5: impressions — every video the bot showed a user (channel, 0-based position, time,
+    # the ranker and its 0..1 score, the Video as JSON), so outcomes can be learnt from
+    (
+        """CREATE TABLE impressions (
+               id       INTEGER PRIMARY KEY AUTOINCREMENT,
+               tg_id    INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               bvid     TEXT    NOT NULL,
+               channel  TEXT    NOT NULL,   -- hot, explore, digest
+               position INTEGER NOT NULL,   -- 0-based in the list shown
+               shown_at REAL    NOT NULL,   -- Unix seconds
+               ranker   TEXT    NOT NULL,   -- model, content, quality, ...
+               score    REAL,               -- the ranker's 0..1 score
+               video    TEXT    NOT NULL    -- Video as JSON
+           )""",
+        "CREATE INDEX impressions_by_user ON impressions (tg_id, shown_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.render import render_serving
 from bot.texts import text
 
 logger = logging.getLogger(__name__)
+HIT_RATE_DAYS = 7
 
 
 def format_trained_at(value: object, zone: str) -> str:
@@ -34,8 +36,22 @@ def format_trained_at(value: object, zone: str) -> str:
     return escape(value)
 
 
+def recent_hits(storage, tg_id: int, now: float) -> tuple[int, int]:
+    """(hits, distinct videos shown) over the last HIT_RATE_DAYS days."""
+    from recommender.impressions import hit_rate, judge  # loads numpy/jieba via the package
+
+    since = now - HIT_RATE_DAYS * 86400
+    impressions = storage.load_impressions(tg_id, since=since)
+    if not impressions:
+        return 0, 0
+    outcomes = judge(impressions, storage.load_behaviour(tg_id), storage.feedback_videos(tg_id),
+                     now=now)
+    rate = hit_rate(outcomes, since=since)
+    return rate.hits, rate.shown
+
+
 async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Login state, Bilibili name, records, model and digest."""
+    """Login state, Bilibili name, records, model, digest and the last week's hit rate."""
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
     storage = svc.storage
     user = await asyncio.to_thread(storage.get_user, tg_id)
@@ -61,8 +77,14 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                            zone=escape(digest.timezone))
         if digest.paused:
             digest_text += " — " + text(lang, "digest_paused")
-    await reply(update, text(lang, "status", login=login, records=records, model=model,
-                             digest=digest_text))
+    message = text(lang, "status", login=login, records=records, model=model,
+                   digest=digest_text)
+    hits, shown = (await asyncio.to_thread(recent_hits, storage, tg_id, time.time())
+                   if user else (0, 0))
+    if shown:
+        message += "\n" + text(lang, "status_hits", hits=hits, shown=shown,
+                                percent=round(100 * hits / shown))
+    await reply(update, message)
 
 
 async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -45,6 +45,8 @@ async def hot_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     hint = () if logged_in else (text(lang, "login_hint"),)
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "hot_title"), extra_notes=hint)
+    if user is not None:
+        await svc.lists.log_shown(tg_id, "hot", result)
 
 
 async def explore_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,6 +69,7 @@ async def explore_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "explore_title"))
+    await svc.lists.log_shown(tg_id, "explore", result)
 
 
 async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

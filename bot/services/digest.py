@@ -2,7 +2,8 @@
 
 A digest is one hot list and one explore list (explore only with a login). Videos already pushed
 by an earlier digest are excluded, and the explore list never repeats the hot list, so digests
-never push the same video twice. Sending and scheduling live in ``bot.jobs``.
+never push the same video twice. A sent digest's lists are logged as impressions on the
+"digest" channel. Sending and scheduling live in ``bot.jobs``.
 """
 from __future__ import annotations
 
@@ -84,6 +85,9 @@ class DigestService:
         return DigestContent(date_iso, hot, explore, tuple(faults))
 
     async def record(self, tg_id: int, content: DigestContent) -> None:
-        """Remember the pushed videos and the date."""
+        """Remember the pushed videos and the date; log both lists as shown."""
+        for shown in (content.hot, content.explore):
+            if shown is not None:
+                await self.lists.log_shown(tg_id, DIGEST_CHANNEL, shown)
         await asyncio.to_thread(self.storage.record_sent, tg_id, content.bvids(), DIGEST_CHANNEL)
         await asyncio.to_thread(self.storage.mark_digest_sent, tg_id, content.date_iso)

@@ -3,7 +3,8 @@
 /hot ranks the shared popular list; /explore ranks the user's own homepage feed (never shared
 between users) minus the popular videos. Disliked videos are always excluded. When Bilibili
 faults, /explore serves the user's last good list with its age; /hot serves the stale popular
-list with its age (see PopularCache).
+list with its age (see PopularCache). Every list shown to a user is logged as impressions
+(``log_shown``), so training and /status can learn what became of it.
 """
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ LAST_GOOD_MAX_USERS = 10_000
 
 @dataclass(frozen=True)
 class ListResult:
-    """A ranked list; ``age_s`` is set when it is an older list served because of a fault."""
+    """A ranked list; ``age_s`` is set when it is an older list served because of a fault;
+    ``ranker`` names what ranked it (see RankedList)."""
 
     items: list[Recommendation]
     provisional: bool
     age_s: float | None = None
+    ranker: str = ""
 
 
 class ListService:
@@ -78,7 +81,7 @@ class ListService:
         ranked = await asyncio.to_thread(self.recommender.rank, tg_id, list(snapshot.videos), n,
                                          channel="hot", exclude=skip)
         return ListResult(list(ranked.items), ranked.provisional,
-                          snapshot.age_s if snapshot.stale else None)
+                          snapshot.age_s if snapshot.stale else None, ranked.ranker)
 
     async def explore(self, tg_id: int, n: int, *, exclude: frozenset[str] = frozenset(),
                       pages: int = 1) -> ListResult:
@@ -101,9 +104,14 @@ class ListService:
                 raise
             return stale
         await asyncio.to_thread(self.storage.save_pool, tg_id, "feed", feed)
-        result = ListResult(list(ranked.items), ranked.provisional)
+        result = ListResult(list(ranked.items), ranked.provisional, ranker=ranked.ranker)
         self._remember(tg_id, result)
         return result
+
+    async def log_shown(self, tg_id: int, channel: str, result: ListResult) -> None:
+        """Log a list the user was shown on a channel ("hot", "explore", "digest")."""
+        await asyncio.to_thread(self.storage.record_impressions, tg_id, channel, result.ranker,
+                                [(item.video, item.score) for item in result.items])
 
     async def _feed(self, tg_id: int, pages: int) -> list[Video]:
         return await self.accounts.call(tg_id, lambda creds: self.client.feed(creds, pages=pages))

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.labels import (FEEDBACK_WEIGHT, build_samples, interest, time_split,
-                                watched_fraction)
+from recommender.labels import (FEEDBACK_WEIGHT, IMPLICIT_WEIGHT, build_samples, interest,
+                                time_split, watched_fraction)
 from recommender.training import equalize_missing, sample_weights
-from storage.records import Video
+from storage.records import Impression, Video
+
+DAY = 86400
 
 
 def watch(bvid, view_at, progress, duration=100, **flags):
@@ -84,3 +86,48 @@ def test_equalize_missing_makes_a_missing_zone_say_nothing_about_the_label():
     pos_counts = np.mean([s.video.view is None for s in out if s.positive])
     neg_counts = np.mean([s.video.view is None for s in out if not s.positive])
     assert abs(pos_counts - neg_counts) < 0.1
+
+
+def test_shown_and_unwatched_videos_become_light_negatives_anchored_when_shown():
+    behaviour = [watch(f"w{i}", 100 + i, -1) for i in range(10)]
+    behaviour.append(watch("hit", 10 * DAY, -1))                     # watched after its showing
+    feedback = [(Video("down"), -1), (Video("up"), 1)]
+    impressions = [Impression(Video(bvid, view=10), "hot", i, 1000.0 + i, "model", 0.4)
+                   for i, bvid in enumerate(["neg", "hit", "down", "up", "w3", "neg"])]
+    impressions.append(Impression(Video("fresh"), "digest", 0, 9 * DAY, "content", None))
+    pool = [Video("neg"), Video("fresh"), *[Video(f"p{i}") for i in range(30)]]
+    samples = build_samples(behaviour, feedback, pool, rng=np.random.default_rng(0),
+                            impressions=impressions, now=10 * DAY)
+    implicit = [s for s in samples if s.source == "impression"]
+    assert [(s.video.bvid, s.target, s.anchor) for s in implicit] == [("neg", 0.0, 1000.0)]
+    assert IMPLICIT_WEIGHT == implicit[0].weight < 1.0 < FEEDBACK_WEIGHT
+    assert implicit[0].video.view == 10                         # the record shown is learnt from
+    by_bvid = {}
+    for sample in samples:
+        by_bvid.setdefault(sample.video.bvid, []).append(sample.source)
+    assert by_bvid["hit"] == ["history"] and by_bvid["w3"] == ["history"]
+    assert by_bvid["down"] == ["feedback"] and by_bvid["up"] == ["feedback"]
+    assert "fresh" not in by_bvid                               # pending: no label of any kind
+    assert all(sources == ["pool"] for bvid, sources in by_bvid.items()
+               if bvid.startswith("p"))
+
+
+def test_without_impressions_the_samples_are_unchanged():
+    behaviour = [watch(f"w{i}", 100 + i, -1) for i in range(10)]
+    pool = [Video(f"p{i}") for i in range(30)]
+    plain = build_samples(behaviour, [], pool, rng=np.random.default_rng(3), min_pool=20)
+    again = build_samples(behaviour, [], pool, rng=np.random.default_rng(3), min_pool=20,
+                          impressions=[], now=0.0)
+    assert plain == again
+
+
+def test_time_split_puts_impression_negatives_by_their_time():
+    behaviour = [watch(f"w{i}", 100 * i, -1) for i in range(1, 11)]
+    impressions = [Impression(Video("early"), "hot", 0, 150.0, "model", 0.5),
+                   Impression(Video("late"), "explore", 0, 950.0, "model", 0.5)]
+    samples = build_samples(behaviour, [], [], rng=np.random.default_rng(0),
+                            impressions=impressions, now=10 * DAY)
+    earlier, later, split_time = time_split(samples, 0.2)
+    assert split_time == 900
+    assert "early" in {s.video.bvid for s in earlier}
+    assert "late" in {s.video.bvid for s in later}

@@ -34,6 +34,7 @@ def test_fallback_prefers_what_the_user_watches(user, catalogue):
     assert share >= 0.6
     assert all(item.reasons for item in ranked)
     assert [i.rating for i in ranked] == sorted((i.rating for i in ranked), reverse=True)
+    assert all(0.0 <= i.score <= 1.0 and i.rating == rating_of(i.score) for i in ranked)
 
 
 def test_quality_order_without_a_user(catalogue):
@@ -41,3 +42,4 @@ def test_quality_order_without_a_user(catalogue):
     ratings = [item.rating for item in ranked]
     assert ratings == sorted(ratings, reverse=True) and len(set(ratings)) > 1
     assert all(item.reasons[0].kind in ("quality", "popular") for item in ranked)
+    assert all(0.0 <= i.score <= 1.0 and i.rating == rating_of(i.score) for i in ranked)

@@ -57,6 +57,9 @@ def test_rank_with_model_drops_watched_sent_and_disliked(setup, user):
     ratings = [item.rating for item in ranked.items]
     assert ratings == sorted(ratings, reverse=True) and all(1 <= r <= 99 for r in ratings)
     assert all(item.reasons for item in ranked.items)
+    assert ranked.ranker == "model"
+    assert all(0.0 <= item.score <= 1.0 and item.rating == round(100 * item.score)
+               for item in ranked.items)
     mids = [item.video.owner_mid for item in ranked.items]
     assert max(mids.count(m) for m in mids) <= 2
     top = ranked.items[0].video
@@ -87,9 +90,11 @@ def test_newcomer_and_anonymous_get_provisional_lists(setup):
     report = rec.train(NEWCOMER)
     assert not report.accepted and "too little data" in report.message
     ranked = rec.rank(NEWCOMER, candidates, 10, channel="hot")
-    assert ranked.provisional and len(ranked.items) == 10
+    assert ranked.provisional and len(ranked.items) == 10 and ranked.ranker == "content"
     anonymous = rec.rank(None, candidates, 10, channel="hot")
     assert anonymous.provisional and len(anonymous.items) == 10
+    assert anonymous.ranker == "quality"
+    assert all(item.score is not None for item in ranked.items + anonymous.items)
     assert all(item.reasons for item in anonymous.items)
 
 
@@ -241,3 +246,32 @@ def test_reasons_name_only_what_the_history_supports(setup):
             supported = supported_drivers(item.video, context, shares)
             named = {r.kind for r in item.reasons} & {"author", "zone", "keywords"}
             assert named <= set(supported), (item.video.tname, item.reasons)
+
+
+def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
+    import concurrent.futures
+
+    from recommender.training import TrainingResult
+    from storage import Video
+
+    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    storage.save_behaviour(USER, user.behaviour[:30])
+    storage.record_impressions(USER, "digest", "content", [(Video("BVshown1"), 0.25)])
+    jobs = []
+
+    class Executor:
+        def submit(self, _fn, data, *_args):
+            jobs.append(data)
+            future = concurrent.futures.Future()
+            future.set_result(TrainingResult(False, "not trained", {}, 0))
+            return future
+
+    rec = Recommender(storage)
+    monkeypatch.setattr(rec, "_pool", Executor)
+    try:
+        assert not rec.train(USER).accepted
+    finally:
+        rec.close()
+        storage.close()
+    assert [(i.bvid, i.channel, i.score) for i in jobs[0].impressions] == \
+        [("BVshown1", "digest", 0.25)]

@@ -28,6 +28,9 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     store.add_feedback(tg_id, f"BV{marker}2", -1, None)
     store.record_sent(tg_id, [f"BVsent{marker}{i}" for i in range(10)], "hot")
     store.record_sent(tg_id, [f"BVsent{marker}0"], "digest")
+    store.record_impressions(tg_id, "hot", "model",
+                             [(Video(f"BVshown{marker}{i}", title=f"shown-{marker}"), 0.5)
+                              for i in range(10)])
     store.set_digest(tg_id, "08:00", "Asia/Shanghai")
     store.mark_digest_sent(tg_id, "2024-01-01")
     model = store.model_dir(tg_id) / "model.keras"
@@ -53,7 +56,7 @@ def rows_of(store: Storage, tg_id: int) -> dict[str, int]:
 def snapshot(store: Storage, tg_id: int):
     return (store.get_user(tg_id), store.load_credentials(tg_id), store.load_behaviour(tg_id),
             store.load_pool(tg_id), store.feedback_videos(tg_id), store.sent_bvids(tg_id),
-            store.get_digest(tg_id), store.latest_model(tg_id),
+            store.get_digest(tg_id), store.latest_model(tg_id), store.load_impressions(tg_id),
             store.stats_looked_up(tg_id, range(tg_id * 100, tg_id * 100 + 10)))
 
 
@@ -75,6 +78,7 @@ def test_erase_user_leaves_nothing(data_dir, key):
         assert store.load_credentials(GONE) is None
         assert store.load_behaviour(GONE) == [] and store.load_pool(GONE) == []
         assert store.load_feedback(GONE) == {} and store.sent_bvids(GONE) == set()
+        assert store.load_impressions(GONE) == []
         assert store.get_digest(GONE) is None and store.latest_model(GONE) is None
         assert store.stats_looked_up(GONE, range(GONE * 100, GONE * 100 + 10)) == set()
         assert GONE not in [u.tg_id for u in store.list_users()]
