@@ -37,7 +37,7 @@ def _logit(scores) -> np.ndarray:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
 
 
 def _fit(x: np.ndarray, t: np.ndarray, slope: float | None) -> tuple[float, float]:

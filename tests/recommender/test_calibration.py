@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from recommender.calibration import CEILING, FLOOR, Calibrator
+from recommender.calibration import CEILING, FLOOR, MAX_SLOPE, Calibrator
 from recommender.features import Vocabulary
 from recommender.metrics import expected_calibration_error, reliability_table
 from recommender.ranking import rating_of

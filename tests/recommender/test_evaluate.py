@@ -47,8 +47,10 @@ def test_stored_user_evaluation(user, tmp_path, capsys):
     storage.ensure_user(7)
     storage.save_behaviour(7, user.behaviour)
     storage.save_pool(7, "feed", user.pool)
-    storage.record_impressions(7, "explore", "model", [(v, 0.5) for v in user.pool[:4]])
-    watched = user.pool[0]
+    watched_before = {v.bvid for v in user.behaviour}
+    shown = [v for v in user.pool if v.bvid not in watched_before][:4]
+    storage.record_impressions(7, "explore", "model", [(v, 0.5) for v in shown])
+    watched = shown[0]
     storage.save_behaviour(7, [Video(watched.bvid, view_at=int(SHOWN_AT) + 600, progress=-1)])
     storage.close()
     assert main(["--user", "7", "--data-dir", str(tmp_path), "--seeds", "1"]) == 0

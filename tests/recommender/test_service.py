@@ -255,7 +255,7 @@ def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
     from storage import Video
 
     storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
-    storage.save_behaviour(USER, user.behaviour[:30])
+    storage.save_behaviour(USER, user.behaviour)
     storage.record_impressions(USER, "digest", "content", [(Video("BVshown1"), 0.25)])
     jobs = []
 
