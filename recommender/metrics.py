@@ -1,4 +1,4 @@
-"""Ranking metrics (AUC, NDCG@k, Recall@k with binary relevance) and calibration metrics."""
+"""Ranking metrics (AUC, NDCG@k with binary relevance) and calibration metrics."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -30,15 +30,6 @@ def ndcg_at_k(labels: Sequence[int], scores: Sequence[float], k: int = 10) -> fl
     dcg = float(np.sum(ranked * discounts[:len(ranked)]))
     ideal = float(np.sum(discounts[:int(min(k, labels.sum()))]))
     return dcg / ideal
-
-
-def recall_at_k(labels: Sequence[int], scores: Sequence[float], k: int = 10) -> float | None:
-    """Share of the relevant items that make the top k; None when nothing is relevant."""
-    labels = np.asarray(labels, dtype=np.float64)
-    if labels.sum() <= 0:
-        return None
-    ranked = labels[_order(np.asarray(scores, dtype=np.float64))][:k]
-    return float(ranked.sum() / labels.sum())
 
 
 def reliability_table(labels: Sequence[int], probabilities: Sequence[float], bins: int = 10
