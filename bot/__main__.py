@@ -20,7 +20,7 @@ def main() -> int:
     application = build_application(settings)
     logging.getLogger("bot").info("starting; Bot API at %s, data in %s",
                                   settings.telegram_api_url, settings.data_dir)
-    application.run_polling(allowed_updates=["message", "callback_query"])
+    application.run_polling(allowed_updates=["message", "callback_query", "channel_post"])
     return 0
 
 

@@ -105,6 +105,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "logout_bilibili_done": "Bilibili 网页端的这次登录也已注销。",
         "logout_bilibili_kept": "Bilibili 网页端的登录未能注销，可在 Bilibili 的设备管理中自行退出。",
         "error": "出了点问题，已记录。请稍后再试。",
+        "private_only": "为保护你的账号隐私，这个命令只能在与我的私聊中使用。点击下方按钮继续。",
+        "private_only_button": "请在与我的私聊中操作。",
+        "private_button": "🔒 在私聊中打开",
+        "hot_title_group": "🔥 <b>热门 · 按质量排序</b>",
+        "group_hot_note": "（群聊中显示通用的质量排序；<a href=\"{link}\">在私聊中</a>"
+                          "查看为你排序的列表）",
         "age_minutes": "{n} 分钟",
         "age_hours": "{n} 小时",
         "age_days": "{n} 天",
@@ -197,6 +203,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "logout_bilibili_kept": "The Bilibili web session could not be signed out; you can end "
                                 "it in Bilibili's device settings.",
         "error": "Something went wrong; it has been logged. Please try again later.",
+        "private_only": "To keep your account private, this works only in a private chat with "
+                        "me. Tap the button to continue there.",
+        "private_only_button": "Please do this in a private chat with me.",
+        "private_button": "🔒 Open private chat",
+        "hot_title_group": "🔥 <b>Hot · quality order</b>",
+        "group_hot_note": "(in groups: the general quality order; <a href=\"{link}\">open the "
+                          "private chat</a> for your personal ranking)",
         "age_minutes": "{n} min",
         "age_hours": "{n} h",
         "age_days": "{n} days",

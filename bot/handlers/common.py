@@ -45,8 +45,9 @@ async def reply(update: Update, message: str, **kwargs) -> None:
 
 
 async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,
-                    extra_notes: tuple[str, ...] = ()) -> list[str]:
-    """Send a ranked list (split as needed, 👍/👎 buttons); returns the BV ids sent."""
+                    extra_notes: tuple[str, ...] = (), buttons: bool = True) -> list[str]:
+    """Send a ranked list (split as needed, 👍/👎 buttons unless buttons=False); returns the
+    BV ids sent."""
     notes = list(extra_notes)
     if result.age_s is not None:
         notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
@@ -54,6 +55,6 @@ async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, he
         notes.append(text(lang, "provisional"))
     for message in render_list(result.items, lang, header=header, notes=notes):
         await bot.send_message(chat_id, message.text, parse_mode=ParseMode.HTML,
-                               reply_markup=message.reply_markup(),
+                               reply_markup=message.reply_markup() if buttons else None,
                                link_preview_options=NO_PREVIEW)
     return [item.video.bvid for item in result.items]

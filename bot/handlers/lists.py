@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.ext import ContextTypes
+from telegram.helpers import create_deep_linked_url
 
 from bilibili.errors import BilibiliError
 from bot.args import ArgumentError, parse_count
@@ -45,6 +46,25 @@ async def hot_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     hint = () if logged_in else (text(lang, "login_hint"),)
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "hot_title"), extra_notes=hint)
+
+
+async def group_hot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/hot [n] in a group: the non-personal quality order, no feedback buttons, and a link to
+    the personal ranking in the private chat."""
+    n = await _count_or_reply(update, context.args, "hot")
+    if n is None:
+        return
+    svc, lang = services(context), lang_of(update)
+    try:
+        result = await svc.lists.hot(None, n)
+    except BilibiliError as exc:
+        logger.info("/hot in chat %s failed: %s", update.effective_chat.id, exc)
+        await reply(update, fault_text(exc, lang))
+        return
+    link = escape(create_deep_linked_url(context.bot.username, "hot"))
+    await send_list(context.bot, update.effective_chat.id, result, lang,
+                    header=text(lang, "hot_title_group"),
+                    extra_notes=(text(lang, "group_hot_note", link=link),), buttons=False)
 
 
 async def explore_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
