@@ -15,9 +15,14 @@ def main() -> int:
         return 2
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.app import build_application  # heavy imports only once the settings are good
+    from bot.app import StartupError, build_application  # heavy imports: settings are good
 
-    application = build_application(settings)
+    try:
+        application = build_application(settings)
+    except StartupError as exc:
+        logging.getLogger("bot").debug("start-up failed", exc_info=True)
+        print(f"bilirec: {exc}", file=sys.stderr)
+        return 2
     logging.getLogger("bot").info("starting; Bot API at %s, data in %s",
                                   settings.telegram_api_url, settings.data_dir)
     application.run_polling(allowed_updates=["message", "callback_query", "channel_post"])

@@ -105,6 +105,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "logout_bilibili_done": "Bilibili 网页端的这次登录也已注销。",
         "logout_bilibili_kept": "Bilibili 网页端的登录未能注销，可在 Bilibili 的设备管理中自行退出。",
         "error": "出了点问题，已记录。请稍后再试。",
+        "key_reset_login": "抱歉：机器人的加密密钥已更换，你保存的哔哩哔哩登录无法再读取，已被删除。"
+                           "你的数据、模型和推送设置都还在；请发送 /login 重新登录"
+                           "（在此之前每日推送已暂停）。",
         "private_only": "为保护你的账号隐私，这个命令只能在与我的私聊中使用。点击下方按钮继续。",
         "private_only_button": "请在与我的私聊中操作。",
         "private_button": "🔒 在私聊中打开",
@@ -203,6 +206,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "logout_bilibili_kept": "The Bilibili web session could not be signed out; you can end "
                                 "it in Bilibili's device settings.",
         "error": "Something went wrong; it has been logged. Please try again later.",
+        "key_reset_login": "Sorry: the bot's encryption key was changed, so your saved Bilibili "
+                           "login could not be read and was removed. Your data, model and "
+                           "digest settings are kept; please send /login again (your daily "
+                           "digest is paused until then).",
         "private_only": "To keep your account private, this works only in a private chat with "
                         "me. Tap the button to continue there.",
         "private_only_button": "Please do this in a private chat with me.",

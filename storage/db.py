@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from storage import schema
 from storage.codec import video_from_json, video_to_json
 from storage.crypto import CredentialCipher
-from storage.errors import StorageClosed, StorageError
+from storage.errors import CredentialsUnreadable, StorageClosed, StorageError
 from storage.files import remove_user_files, user_model_dir
 from storage.records import Credentials, Video, merge_videos
 
@@ -261,6 +261,18 @@ class Storage:
         if row is None:
             return None
         return self._cipher.decrypt(row[0])
+
+    def unreadable_credentials(self) -> list[int]:
+        """The users whose stored credentials this key cannot decrypt (key changed, corrupt)."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT tg_id, token FROM credentials ORDER BY tg_id").fetchall()
+        unreadable = []
+        for tg_id, token in rows:
+            try:
+                self._cipher.decrypt(token)
+            except CredentialsUnreadable:
+                unreadable.append(tg_id)
+        return unreadable
 
     def delete_credentials(self, tg_id: int) -> None:
         """Forget the user's login (the rest of their data stays)."""
