@@ -6,6 +6,7 @@ against the fakes. Nothing here is module-level state: everything hangs off the 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,9 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     services = BotServices.create(settings, storage, bilibili, recommender)
 
     async def post_init(application: Application) -> None:
+        loop = asyncio.get_running_loop()
+        recommender.on_model_unreadable = (
+            lambda tg_id: loop.call_soon_threadsafe(retrain_soon, services, tg_id))
         await set_commands(application)
         rebuild_digests(application)
         await tell_to_login_again(application, dropped)
@@ -141,6 +145,12 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     application.bot_data["services"] = services
     handlers.register(application)
     return application
+
+
+def retrain_soon(services: BotServices, tg_id: int) -> None:
+    """Retrain the user's model in the background unless a sync (which trains) is running."""
+    if services.sync.claim(tg_id) is None:
+        services.background.spawn(services.sync.retrain(tg_id), name=f"retrain:{tg_id}")
 
 
 async def set_commands(application: Application) -> None:

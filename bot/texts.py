@@ -60,7 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
                            "你仍可以使用 /hot 和 /explore。",
         "sync_started": "正在同步并重新训练……",
-        "sync_busy": "正在同步中，请稍候。",
+        "sync_busy": "已经在同步了（{seconds} 秒前开始），完成后会通知你。",
         "login_needed_explore": "/explore 需要先登录：发送 /login 扫码登录。",
         "login_needed_sync": "需要先登录：发送 /login 扫码登录。",
         "login_hint": "提示：发送 /login 登录后，这里会按你的口味排序。",
@@ -79,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fb_saved_up": "已记录 👍",
         "fb_saved_down": "已记录 👎，不会再推荐这个视频。",
         "fb_bad": "这个按钮已失效。",
+        "fb_logged_out": "你已退出，数据已删除；这个按钮不再记录任何内容。",
         "digest_show": "每日推送：每天 {time}（{zone}）。{paused}",
         "digest_paused": "当前已暂停：请先 /login 重新登录。",
         "digest_none": "每日推送未开启。发送 /digest 08:00 开启（可加时区，如 /digest 08:00 Asia/Shanghai）。",
@@ -155,7 +156,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "model_not_ready": "Synced ({records} records), but the model was not updated: "
                            "{reason}. /hot and /explore still work.",
         "sync_started": "Syncing and retraining…",
-        "sync_busy": "A sync is already running, please wait.",
+        "sync_busy": "Already syncing (started {seconds} s ago); I'll tell you when it's done.",
         "login_needed_explore": "/explore needs a login: send /login and scan the QR code.",
         "login_needed_sync": "You need to log in first: send /login.",
         "login_hint": "Tip: after /login this list is ranked for your taste.",
@@ -177,6 +178,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "fb_saved_up": "Noted 👍",
         "fb_saved_down": "Noted 👎 — you won't see this video again.",
         "fb_bad": "This button is no longer valid.",
+        "fb_logged_out": "You are logged out and your data is erased; this button records "
+                         "nothing.",
         "digest_show": "Daily digest: every day at {time} ({zone}). {paused}",
         "digest_paused": "Paused until you /login again.",
         "digest_none": "The daily digest is off. Send /digest 08:00 to turn it on (optionally "

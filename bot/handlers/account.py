@@ -81,12 +81,13 @@ async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if await asyncio.to_thread(svc.storage.load_credentials, tg_id) is None:
         await reply(update, text(lang, "login_needed_sync"))
         return
-    if svc.sync.busy(tg_id):
-        await reply(update, text(lang, "sync_busy"))
+    running_s = svc.sync.claim(tg_id)
+    if running_s is not None:
+        await reply(update, text(lang, "sync_busy", seconds=int(running_s)))
         return
-    await reply(update, text(lang, "sync_started"))
     svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang),
                          name=f"sync:{tg_id}")
+    await reply(update, text(lang, "sync_started"))
 
 
 async def logout_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

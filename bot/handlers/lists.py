@@ -43,6 +43,8 @@ async def hot_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         logger.info("/hot for user %s failed: %s", tg_id, exc)
         await reply(update, fault_text(exc, lang))
         return
+    if user is None:  # the list's 👍/👎 buttons record for this user (until /logout erases)
+        await asyncio.to_thread(svc.storage.ensure_user, tg_id, lang)
     hint = () if logged_in else (text(lang, "login_hint"),)
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "hot_title"), extra_notes=hint)
@@ -90,7 +92,8 @@ async def explore_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A 👍/👎 tap: store the feedback (latest wins) and acknowledge it."""
+    """A 👍/👎 tap: store the feedback (latest wins) and acknowledge it; after /logout (no
+    user row) say so and write nothing."""
     query = update.callback_query
     lang, tg_id = lang_of(update), update.effective_user.id
     parsed = parse_feedback_data(query.data)
@@ -99,8 +102,9 @@ async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     value, bvid = parsed
     svc = services(context)
-    if await asyncio.to_thread(svc.storage.get_user, tg_id) is None:
-        await asyncio.to_thread(svc.storage.ensure_user, tg_id, lang)
+    if await asyncio.to_thread(svc.storage.get_user, tg_id) is None:  # erased by /logout
+        await query.answer(text(lang, "fb_logged_out"))
+        return
     video = await svc.lists.find_video(tg_id, bvid)
     await asyncio.to_thread(svc.storage.add_feedback, tg_id, bvid, value, video)
     logger.info("user %s gave %+d to %s", tg_id, value, bvid)
