@@ -10,15 +10,15 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bilibili import BilibiliClient
 from bot import handlers
 from bot.jobs import rebuild_digests
-from bot.logsafety import protect_token
+from bot.logsafety import protect_token, redact
 from bot.services.container import BotServices
 from bot.settings import Settings
 from bot.texts import COMMANDS, text
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
+FIRST_RETRY_S, MAX_RETRY_S = 1.0, 60.0
 KEY_ADVICE = ("restore the old key (BILIREC_SECRET_KEY or secret.key), or start once with "
               "BILIREC_KEY_RESET=1 to drop those logins (the users are asked to /login again)")
 
@@ -54,6 +55,26 @@ def open_storage(settings: Settings) -> Storage:
     except StorageError as exc:
         raise StartupError(f"{exc} (restore the data directory from a backup, or move it "
                            "away to start afresh)") from None
+
+
+async def reach_telegram(settings: Settings, *, first_delay: float = FIRST_RETRY_S,
+                         max_delay: float = MAX_RETRY_S) -> None:
+    """Wait until the Bot API answers getMe, retrying with doubling pauses while it is
+    unreachable (one log line each); StartupError when it rejects the token."""
+    delay = first_delay
+    while True:
+        try:
+            async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url,
+                           base_file_url=settings.telegram_file_url):
+                return
+        except InvalidToken:
+            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN: copy the bot's token from "
+                               "@BotFather again") from None
+        except NetworkError as exc:  # connection refused, DNS, timeouts, 5xx
+            logger.warning("Telegram Bot API unreachable (%s); retrying in %.0f s",
+                           redact(str(exc), settings.telegram_bot_token), delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
 
 
 def drop_unreadable_logins(storage: Storage, settings: Settings) -> list[int]:

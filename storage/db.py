@@ -24,7 +24,7 @@ from storage import schema
 from storage.codec import video_from_json, video_to_json
 from storage.crypto import CredentialCipher
 from storage.errors import CredentialsUnreadable, StorageClosed, StorageError
-from storage.files import remove_user_files, user_model_dir
+from storage.files import remove_user_files, tighten_data_dir, user_model_dir
 from storage.records import Credentials, Video, merge_videos
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Storage:
     def __init__(self, data_dir: str | os.PathLike, secret_key: bytes, *,
                  pool_cap: int = DEFAULT_POOL_CAP, clock: Callable[[], float] = time.time):
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tighten_data_dir(self.data_dir)
         self.path = self.data_dir / DB_FILENAME
         _create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
         self._cipher = CredentialCipher(secret_key)

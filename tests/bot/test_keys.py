@@ -47,7 +47,7 @@ def test_changed_key_refuses_to_start_with_one_line(env, fake):
     assert "2 users" in message and "BILIREC_KEY_RESET=1" in message and "\n" not in message
     done = run_main({**env, "BILIREC_SECRET_KEY": new_key})
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "BILIREC_KEY_RESET=1" in done.stderr
+    assert done.stderr.count("\n") == 1 and "BILIREC_KEY_RESET=1" in done.stderr  # no INFO
     assert "Traceback" not in done.stderr and new_key not in done.stderr
     assert env["TELEGRAM_BOT_TOKEN"] not in done.stderr
 
