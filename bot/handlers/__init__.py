@@ -1,8 +1,9 @@
 """Telegram handlers, one module per area; ``register`` adds them all to an Application."""
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, MessageHandler,
-                          filters)
+                          TypeHandler, filters)
 
 from bot.handlers import account, basic, digest, errors, lists, login
 from bot.handlers.privacy import channel_post, deep_linked, private_only
@@ -20,7 +21,9 @@ ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
 
 def register(application: Application) -> None:
     """Add every handler and the error handler. Account commands and buttons run only in
-    private chats (see ``bot.handlers.privacy``); ``/start <command>`` runs the command."""
+    private chats (see ``bot.handlers.privacy``); ``/start <command>`` runs the command.
+    Every update first passes ``basic.user_is_back`` (group -1)."""
+    application.add_handler(TypeHandler(Update, basic.user_is_back), group=-1)
     for name, handler in ACCOUNT_HANDLERS.items():
         application.add_handler(CommandHandler(
             "start", deep_linked(handler),
