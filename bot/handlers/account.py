@@ -47,7 +47,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
     storage = svc.storage
     user = await asyncio.to_thread(storage.get_user, tg_id)
-    creds = await asyncio.to_thread(storage.load_credentials, tg_id) if user else None
+    creds = await svc.accounts.stored(tg_id) if user else None
     if creds is not None:
         login = text(lang, "status_logged_in", name=escape(user.uname or user.mid))
     elif user is not None and user.mid:
@@ -78,7 +78,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Re-sync and retrain now (in the background)."""
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
-    if await asyncio.to_thread(svc.storage.load_credentials, tg_id) is None:
+    if await svc.accounts.stored(tg_id) is None:
         await reply(update, text(lang, "login_needed_sync"))
         return
     running_s = svc.sync.claim(tg_id)

@@ -5,6 +5,7 @@ import asyncio
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import lang_of, reply, services
@@ -33,8 +34,8 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def user_is_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any update from a user: a digest paused because they had blocked the bot (403) runs
     again. A pause for an expired login (Bilibili account linked, no credentials) stays."""
-    user = update.effective_user
-    if user is None or user.is_bot:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or user.is_bot or chat is None or chat.type != ChatType.PRIVATE:
         return
     storage = services(context).storage
     setting = await asyncio.to_thread(storage.get_digest, user.id)

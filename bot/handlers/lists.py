@@ -6,11 +6,11 @@ import logging
 
 from telegram import Update
 from telegram.ext import ContextTypes
-from telegram.helpers import create_deep_linked_url
 
 from bilibili.errors import BilibiliError
 from bot.args import ArgumentError, parse_count
 from bot.handlers.common import escape, fault_text, lang_of, reply, send_list, services
+from bot.handlers.privacy import private_link
 from bot.render import FEEDBACK_PREFIX, parse_feedback_data
 from bot.services.accounts import LoginExpired, LoginRequired
 from bot.texts import text
@@ -35,8 +35,7 @@ async def hot_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
     user = await asyncio.to_thread(svc.storage.get_user, tg_id)
-    logged_in = user is not None and (
-        await asyncio.to_thread(svc.storage.load_credentials, tg_id)) is not None
+    logged_in = user is not None and (await svc.accounts.stored(tg_id)) is not None
     try:
         result = await svc.lists.hot(tg_id if user else None, n)
     except BilibiliError as exc:
@@ -63,7 +62,7 @@ async def group_hot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.info("/hot in chat %s failed: %s", update.effective_chat.id, exc)
         await reply(update, fault_text(exc, lang))
         return
-    link = escape(create_deep_linked_url(context.bot.username, "hot"))
+    link = escape(private_link(context, "hot"))
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "hot_title_group"),
                     extra_notes=(text(lang, "group_hot_note", link=link),), buttons=False)

@@ -85,3 +85,21 @@ def test_key_reset_logs_users_out_keeps_their_data_and_tells_each_once(env, fake
     assert "状态" in zh.ask("/status", "状态").text
     assert len([m for m in zh.messages() if "加密密钥" in (m.text or "")]) == 1
     assert len([m for m in en.messages() if "encryption key" in (m.text or "")]) == 1
+
+
+def test_unreadable_login_at_run_time_counts_as_expired(tg, fake, start_bot, env):
+    runner = start_bot()
+    chat = Chat(tg, USER)
+    chat.ask("/digest 08:00", "08:00")
+    # a login written under another key while the bot runs (a corrupt row behaves the same)
+    with Storage(Path(env["BILIREC_DATA_DIR"]), Fernet.generate_key()) as other:
+        other.save_credentials(USER, fake.credentials_for(FOOD_MID))
+        other.set_bilibili_account(USER, FOOD_MID, "food")
+    chat.ask("/explore", "登录已失效")
+    assert "已失效" in chat.ask("/status", "状态").text
+    chat.ask("/hot 3", "热门")
+    chat.ask("/sync", "需要先登录")
+    storage = runner.services.storage
+    assert runner.call(lambda: storage.load_credentials(USER)) is None
+    assert runner.call(lambda: storage.get_digest(USER)).paused
+    assert "出了点问题" not in "".join(m.text or "" for m in chat.messages())

@@ -62,6 +62,9 @@ CASES: tuple[Case, ...] = (
          "each affected user once: 'the key changed, please /login again'; data, model and "
          "digest kept (digest paused until /login)",
          keys.test_key_reset_logs_users_out_keeps_their_data_and_tells_each_once),
+    Case("login-unreadable", "one stored login unreadable while the bot runs (corrupt row)",
+         "'your login has expired, please /login' instead of an error; digest paused",
+         keys.test_unreadable_login_at_run_time_counts_as_expired),
     # models and syncs
     Case("damaged-model", "a truncated or corrupt model file",
          "/hot still answers (quality order, marked provisional); the file is set aside and "
