@@ -1,9 +1,11 @@
 """``python -m bot``: read the settings, build the Application, poll Telegram until stopped."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
+from bot.logsafety import protect_token
 from bot.settings import Settings, SettingsError
 
 
@@ -15,12 +17,22 @@ def main() -> int:
         return 2
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.app import build_application  # heavy imports only once the settings are good
+    protect_token(settings.telegram_bot_token)  # the root handler redacts from here on
+    from bot.app import StartupError, build_application, reach_telegram  # heavy imports
 
-    application = build_application(settings)
+    try:
+        application = build_application(settings)
+        asyncio.run(reach_telegram(settings))
+    except KeyboardInterrupt:
+        return 130
+    except StartupError as exc:
+        logging.getLogger("bot").debug("start-up failed", exc_info=True)
+        print(f"bilirec: {exc}", file=sys.stderr)
+        return 2
     logging.getLogger("bot").info("starting; Bot API at %s, data in %s",
                                   settings.telegram_api_url, settings.data_dir)
-    application.run_polling(allowed_updates=["message", "callback_query"])
+    application.run_polling(allowed_updates=["message", "callback_query", "channel_post"],
+                            bootstrap_retries=-1)
     return 0
 
 

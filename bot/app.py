@@ -6,20 +6,23 @@ against the fakes. Nothing here is module-level state: everything hangs off the 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bilibili import BilibiliClient
 from bot import handlers
 from bot.jobs import rebuild_digests
-from bot.logsafety import protect_token
+from bot.logsafety import protect_token, redact
 from bot.services.container import BotServices
 from bot.settings import Settings
-from bot.texts import COMMANDS
-from storage import Storage, load_or_create_key
+from bot.texts import COMMANDS, text
+from storage import KeyMissing, Storage, StorageError, load_or_create_key
 
 if TYPE_CHECKING:
     from recommender import Recommender
@@ -27,6 +30,81 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
+FIRST_RETRY_S, MAX_RETRY_S = 1.0, 60.0
+KEY_ADVICE = ("restore the old key (BILIREC_SECRET_KEY or secret.key), or start once with "
+              "BILIREC_KEY_RESET=1 to drop those logins (the users are asked to /login again)")
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one line saying what to do (never a secret)."""
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The data directory's Storage with its key; StartupError for a missing or bad key or an
+    unreadable database."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        key = load_or_create_key(settings.data_dir, settings.secret_key,
+                                 allow_new=settings.key_reset)
+    except KeyMissing as exc:
+        raise StartupError(f"{exc}: {KEY_ADVICE}") from None
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        return Storage(settings.data_dir, key)
+    except StorageError as exc:
+        raise StartupError(f"{exc} (restore the data directory from a backup, or move it "
+                           "away to start afresh)") from None
+
+
+async def reach_telegram(settings: Settings, *, first_delay: float = FIRST_RETRY_S,
+                         max_delay: float = MAX_RETRY_S) -> None:
+    """Wait until the Bot API answers getMe, retrying with doubling pauses while it is
+    unreachable (one log line each); StartupError when it rejects the token."""
+    delay = first_delay
+    while True:
+        try:
+            async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url,
+                           base_file_url=settings.telegram_file_url):
+                return
+        except InvalidToken:
+            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN: copy the bot's token from "
+                               "@BotFather again") from None
+        except NetworkError as exc:  # connection refused, DNS, timeouts, 5xx
+            logger.warning("Telegram Bot API unreachable (%s); retrying in %.0f s",
+                           redact(str(exc), settings.telegram_bot_token), delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+def drop_unreadable_logins(storage: Storage, settings: Settings) -> list[int]:
+    """Users whose stored login the key cannot decrypt: with BILIREC_KEY_RESET=1 their
+    credentials are deleted and digests paused (everything else kept); otherwise StartupError."""
+    unreadable = storage.unreadable_credentials()
+    if unreadable and not settings.key_reset:
+        raise StartupError(f"the stored Bilibili logins of {len(unreadable)} users cannot be "
+                           f"decrypted with this key: {KEY_ADVICE}")
+    for tg_id in unreadable:
+        storage.delete_credentials(tg_id)
+        if storage.get_digest(tg_id) is not None:
+            storage.set_digest_paused(tg_id, True)
+    if unreadable:
+        logger.warning("BILIREC_KEY_RESET=1: dropped the unreadable logins of %d users; they "
+                       "are asked to /login again", len(unreadable))
+    return unreadable
+
+
+async def tell_to_login_again(application: Application, tg_ids: list[int]) -> None:
+    """One message to each user whose login was dropped by a key reset."""
+    storage = application.bot_data["services"].storage
+    for tg_id in tg_ids:
+        user = storage.get_user(tg_id)
+        try:
+            await application.bot.send_message(
+                tg_id, text(user.language if user else "zh", "key_reset_login"),
+                parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            logger.info("could not tell user %s to log in again: %s", tg_id, exc)
 
 
 def build_application(settings: Settings, *, bilibili: BilibiliClient | None = None,
@@ -35,14 +113,19 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     """The bot's Application with every service, handler, job and hook wired in.
 
     Services not passed are created from settings; the ones created here are closed by the
-    Application's post_shutdown (passed ones stay the caller's to close)."""
+    Application's post_shutdown (passed ones stay the caller's to close).
+    Raises StartupError when the data directory cannot be used (see ``open_storage``)."""
     protect_token(settings.telegram_bot_token)
     owned: list = []
     if storage is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        key = load_or_create_key(settings.data_dir, settings.secret_key)
-        storage = Storage(settings.data_dir, key)
+        storage = open_storage(settings)
         owned.append(storage)
+    try:
+        dropped = drop_unreadable_logins(storage, settings)
+    except StartupError:
+        for resource in owned:
+            resource.close()
+        raise
     if bilibili is None:
         bilibili = BilibiliClient(settings.bilibili_api_url, settings.bilibili_passport_url,
                                   settings.bilibili_www_url, timeout=settings.bilibili_timeout_s)
@@ -56,8 +139,12 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     services = BotServices.create(settings, storage, bilibili, recommender)
 
     async def post_init(application: Application) -> None:
+        loop = asyncio.get_running_loop()
+        recommender.on_model_unreadable = (
+            lambda tg_id: loop.call_soon_threadsafe(retrain_soon, services, tg_id))
         await set_commands(application)
         rebuild_digests(application)
+        await tell_to_login_again(application, dropped)
 
     async def post_shutdown(application: Application) -> None:
         await services.logins.close()
@@ -79,6 +166,12 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     application.bot_data["services"] = services
     handlers.register(application)
     return application
+
+
+def retrain_soon(services: BotServices, tg_id: int) -> None:
+    """Retrain the user's model in the background unless a sync (which trains) is running."""
+    if services.sync.claim(tg_id) is None:
+        services.background.spawn(services.sync.retrain(tg_id), name=f"retrain:{tg_id}")
 
 
 async def set_commands(application: Application) -> None:

@@ -19,10 +19,12 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bilibili.errors import BilibiliError
-from bot.handlers.common import fault_text, send_list
+from bot.handlers.common import NO_PREVIEW, fault_text, list_messages
+from bot.render import RenderedMessage, parse_feedback_data
 from bot.services.accounts import LoginExpired
 from bot.services.container import BotServices
-from bot.services.digest import local_now, missed_today, parse_hhmm
+from bot.services.digest import (DigestContent, DigestPlan, local_now, missed_today,
+                                 parse_hhmm)
 from bot.texts import text
 from storage import DigestSetting
 
@@ -81,36 +83,52 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
-    """Send today's digest unless off, paused or already sent today; True when sent."""
+    """Send today's digest unless off, paused or already sent today; True when sent.
+
+    The parts are planned (rendered and persisted) once, and each is recorded right after it
+    is sent, so after a crash only the unsent parts go out (see ``bot.services.digest``). A
+    user who blocked the bot (403) gets their digest paused until they write again."""
     setting = await asyncio.to_thread(svc.storage.get_digest, tg_id)
     if setting is None or setting.time_hhmm is None or setting.paused:
         return False
     today = local_now(setting.timezone).date().isoformat()
     if setting.last_sent_date == today:
         return False
+    plans = svc.digests.plans
     async with svc.digest_slots:
         user = await asyncio.to_thread(svc.storage.get_user, tg_id)
         lang = user.language if user and user.language else "zh"
         try:
-            content = await svc.digests.prepare(tg_id, today)
-            if content.hot is None and content.explore is None:
-                logger.info("digest of user %s not sent: %s", tg_id, content.faults[0])
-                await bot.send_message(tg_id, fault_text(content.faults[0], lang),
-                                       parse_mode=ParseMode.HTML)
-                return False
-            header = text(lang, "digest_title", date=today)
-            if content.hot is not None:
-                await send_list(bot, tg_id, content.hot, lang,
-                                header=f"{header}\n{text(lang, 'hot_title')}")
-            if content.explore is not None:
-                await send_list(bot, tg_id, content.explore, lang,
-                                header=f"{header}\n{text(lang, 'explore_title')}")
-            await svc.digests.record(tg_id, content)
+            plan = await asyncio.to_thread(plans.load, tg_id, today)
+            content = None
+            if plan is None:
+                content = await svc.digests.prepare(tg_id, today)
+                if content.hot is None and content.explore is None:
+                    logger.info("digest of user %s not sent: %s", tg_id, content.faults[0])
+                    await bot.send_message(tg_id, fault_text(content.faults[0], lang),
+                                           parse_mode=ParseMode.HTML)
+                    return False
+                plan = DigestPlan(today, plan_parts(content, lang, today))
+                await asyncio.to_thread(plans.save, tg_id, plan)
+            elif plan.sent:
+                logger.info("digest of user %s resumed at part %d of %d", tg_id, plan.sent + 1,
+                            len(plan.parts))
+            while plan.sent < len(plan.parts):
+                part = plan.parts[plan.sent]
+                markup = RenderedMessage(part["text"], tuple(
+                    tuple(tuple(button) for button in row) for row in part["buttons"]))
+                await bot.send_message(tg_id, part["text"], parse_mode=ParseMode.HTML,
+                                       reply_markup=markup.reply_markup(),
+                                       link_preview_options=NO_PREVIEW)
+                await asyncio.to_thread(plans.part_sent, tg_id, plan)
+            await asyncio.to_thread(plans.finish, tg_id, plan)
+            if content is not None:    # a digest resumed after a crash is not logged again
+                await svc.digests.log_shown(tg_id, content)
         except LoginExpired:
             await _tell(bot, tg_id, text(lang, "login_expired"))
             return False
         except Forbidden:
-            logger.info("user %s blocked the bot; digest skipped", tg_id)
+            await svc.digests.pause_blocked(tg_id)
             return False
         except (BilibiliError, TelegramError) as exc:
             logger.warning("digest of user %s failed: %s", tg_id, exc)
@@ -119,6 +137,27 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
             await asyncio.sleep(svc.settings.digest_spread_s)
     logger.info("digest sent to user %s", tg_id)
     return True
+
+
+def plan_parts(content: DigestContent, lang: str, today: str) -> list[dict]:
+    """The digest's messages: the hot list, then the explore list, each under the title."""
+    header = text(lang, "digest_title", date=today)
+    parts = []
+    for result, title in ((content.hot, "hot_title"), (content.explore, "explore_title")):
+        if result is None:
+            continue
+        for message in list_messages(result, lang, header=f"{header}\n{text(lang, title)}"):
+            parts.append({"text": message.text,
+                          "buttons": [[list(button) for button in row]
+                                      for row in message.buttons],
+                          "bvids": bvids_in(message)})
+    return parts
+
+
+def bvids_in(message: RenderedMessage) -> list[str]:
+    """The BV ids a rendered list message carries (from its feedback buttons)."""
+    found = (parse_feedback_data(data) for row in message.buttons for _, data in row)
+    return list(dict.fromkeys(parsed[1] for parsed in found if parsed is not None))
 
 
 async def _tell(bot: Bot, chat_id: int, message: str) -> None:

@@ -12,6 +12,7 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIBILI_WWW_URL | https://www.bilibili.com | refresh_csrf page of the cookie refresh flow |
 | BILIREC_DATA_DIR | ./data | SQLite database, model files, generated key |
 | BILIREC_SECRET_KEY | generated into $BILIREC_DATA_DIR/secret.key | Fernet key for credentials |
+| BILIREC_KEY_RESET | 0 | 1 = drop stored logins the key cannot decrypt (those users /login again) |
 | BILIREC_TIMEZONE | Asia/Shanghai | default time zone of digests |
 | BILIREC_LOG_LEVEL | INFO | logging level |
 | BILIREC_QR_POLL_S | 2 | seconds between QR login polls |
@@ -52,6 +53,8 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "BILIBILI_WWW_URL": ("https://www.bilibili.com", "refresh_csrf page of the cookie refresh"),
     "BILIREC_DATA_DIR": ("./data", "SQLite database, model files, generated key"),
     "BILIREC_SECRET_KEY": (None, "Fernet key for credentials; generated into the data dir"),
+    "BILIREC_KEY_RESET": ("0", "1 = drop stored logins the key cannot decrypt (those users are "
+                               "logged out and asked to /login again); 0 = refuse to start"),
     "BILIREC_TIMEZONE": ("Asia/Shanghai", "default time zone of digests"),
     "BILIREC_LOG_LEVEL": ("INFO", "logging level"),
     "BILIREC_QR_POLL_S": ("2", "seconds between QR login polls"),
@@ -83,6 +86,7 @@ class Settings:
     bilibili_www_url: str = "https://www.bilibili.com"
     data_dir: Path = Path("./data")
     secret_key: str | None = None
+    key_reset: bool = False
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
     qr_poll_s: float = 2.0
@@ -129,6 +133,9 @@ class Settings:
         timezone = get("BILIREC_TIMEZONE")
         if not valid_timezone(timezone):
             raise SettingsError(f"BILIREC_TIMEZONE is not a known time zone: {timezone!r}")
+        key_reset = get("BILIREC_KEY_RESET")
+        if key_reset not in ("0", "1"):
+            raise SettingsError("BILIREC_KEY_RESET must be 0 or 1")
         level = get("BILIREC_LOG_LEVEL").upper()
         if level not in LOG_LEVELS:
             raise SettingsError(f"BILIREC_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
@@ -144,6 +151,7 @@ class Settings:
             bilibili_www_url=get("BILIBILI_WWW_URL").rstrip("/"),
             data_dir=Path(get("BILIREC_DATA_DIR")),
             secret_key=get("BILIREC_SECRET_KEY") or None,
+            key_reset=key_reset == "1",
             timezone=timezone,
             log_level=level,
             qr_poll_s=_positive(get, "BILIREC_QR_POLL_S"),

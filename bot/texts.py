@@ -60,7 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
                            "你仍可以使用 /hot 和 /explore。",
         "sync_started": "正在同步并重新训练……",
-        "sync_busy": "正在同步中，请稍候。",
+        "sync_busy": "已经在同步了（{seconds} 秒前开始），完成后会通知你。",
         "login_needed_explore": "/explore 需要先登录：发送 /login 扫码登录。",
         "login_needed_sync": "需要先登录：发送 /login 扫码登录。",
         "login_hint": "提示：发送 /login 登录后，这里会按你的口味排序。",
@@ -79,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fb_saved_up": "已记录 👍",
         "fb_saved_down": "已记录 👎，不会再推荐这个视频。",
         "fb_bad": "这个按钮已失效。",
+        "fb_logged_out": "你已退出，数据已删除；这个按钮不再记录任何内容。",
         "digest_show": "每日推送：每天 {time}（{zone}）。{paused}",
         "digest_paused": "当前已暂停：请先 /login 重新登录。",
         "digest_none": "每日推送未开启。发送 /digest 08:00 开启（可加时区，如 /digest 08:00 Asia/Shanghai）。",
@@ -104,6 +105,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "logout_bilibili_done": "Bilibili 网页端的这次登录也已注销。",
         "logout_bilibili_kept": "Bilibili 网页端的登录未能注销，可在 Bilibili 的设备管理中自行退出。",
         "error": "出了点问题，已记录。请稍后再试。",
+        "key_reset_login": "抱歉：机器人的加密密钥已更换，你保存的哔哩哔哩登录无法再读取，已被删除。"
+                           "你的数据、模型和推送设置都还在；请发送 /login 重新登录"
+                           "（在此之前每日推送已暂停）。",
+        "private_only": "为保护你的账号隐私，这个命令只能在与我的私聊中使用。点击下方按钮继续。",
+        "private_only_button": "请在与我的私聊中操作。",
+        "private_button": "🔒 在私聊中打开",
+        "hot_title_group": "🔥 <b>热门 · 按质量排序</b>",
+        "group_hot_note": "（群聊中显示通用的质量排序；<a href=\"{link}\">在私聊中</a>"
+                          "查看为你排序的列表）",
         "age_minutes": "{n} 分钟",
         "age_hours": "{n} 小时",
         "age_days": "{n} 天",
@@ -164,7 +174,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "model_not_ready": "Synced ({records} records), but the model was not updated: "
                            "{reason}. /hot and /explore still work.",
         "sync_started": "Syncing and retraining…",
-        "sync_busy": "A sync is already running, please wait.",
+        "sync_busy": "Already syncing (started {seconds} s ago); I'll tell you when it's done.",
         "login_needed_explore": "/explore needs a login: send /login and scan the QR code.",
         "login_needed_sync": "You need to log in first: send /login.",
         "login_hint": "Tip: after /login this list is ranked for your taste.",
@@ -186,6 +196,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "fb_saved_up": "Noted 👍",
         "fb_saved_down": "Noted 👎 — you won't see this video again.",
         "fb_bad": "This button is no longer valid.",
+        "fb_logged_out": "You are logged out and your data is erased; this button records "
+                         "nothing.",
         "digest_show": "Daily digest: every day at {time} ({zone}). {paused}",
         "digest_paused": "Paused until you /login again.",
         "digest_none": "The daily digest is off. Send /digest 08:00 to turn it on (optionally "
@@ -215,6 +227,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "logout_bilibili_kept": "The Bilibili web session could not be signed out; you can end "
                                 "it in Bilibili's device settings.",
         "error": "Something went wrong; it has been logged. Please try again later.",
+        "key_reset_login": "Sorry: the bot's encryption key was changed, so your saved Bilibili "
+                           "login could not be read and was removed. Your data, model and "
+                           "digest settings are kept; please send /login again (your daily "
+                           "digest is paused until then).",
+        "private_only": "To keep your account private, this works only in a private chat with "
+                        "me. Tap the button to continue there.",
+        "private_only_button": "Please do this in a private chat with me.",
+        "private_button": "🔒 Open private chat",
+        "hot_title_group": "🔥 <b>Hot · quality order</b>",
+        "group_hot_note": "(in groups: the general quality order; <a href=\"{link}\">open the "
+                          "private chat</a> for your personal ranking)",
         "age_minutes": "{n} min",
         "age_hours": "{n} h",
         "age_days": "{n} days",

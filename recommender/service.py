@@ -124,6 +124,9 @@ class Recommender:
         self._executor_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_workers)
         self._closed = False
+        # called (from the ranking thread) with tg_id when a user's model file was damaged and
+        # set aside; the bot schedules a retrain with it
+        self.on_model_unreadable: Callable[[int], None] | None = None
 
     # --- training -------------------------------------------------------------------------
 
@@ -219,17 +222,34 @@ class Recommender:
         self._cache.drop(tg_id)
 
     def _latest_model(self, tg_id: int) -> LoadedModel | None:
-        """The user's registered model, loaded; None without one or when it is unreadable."""
+        """The user's registered model, loaded; None without one or when it is unreadable.
+
+        Any failure to load (truncated zip, bad JSON, missing file, ...) means the content
+        fallback for this user: the damaged files are set aside once (renamed ``*.broken``),
+        logged once, and ``on_model_unreadable`` asks for a retrain."""
         record = self.storage.latest_model(tg_id)
         if record is None:
             return None
+        path = Path(record.path)
         with self._load_lock:
             try:
-                return self._load(Path(record.path))
-            except (OSError, ValueError, KeyError) as exc:
-                logger.warning("model of user %s unreadable (%s); content fallback", tg_id,
-                               type(exc).__name__)
-                return None
+                return self._load(path)
+            except Exception as exc:  # noqa: BLE001 - whatever broke, this user falls back
+                if not path.exists() and path.with_name(path.name + ".broken").exists():
+                    return None  # set aside before (e.g. before a restart); retrain pending
+                logger.warning("model of user %s unreadable (%s); set aside, content fallback "
+                               "until retrained", tg_id, type(exc).__name__)
+                for damaged in (path, vocab_path_for(path), plan_path_for(path)):
+                    try:
+                        damaged.replace(damaged.with_name(damaged.name + ".broken"))
+                    except OSError as move_error:  # missing, or the directory is read-only
+                        logger.debug("could not set %s aside: %s", damaged.name, move_error)
+        if self.on_model_unreadable is not None:
+            try:
+                self.on_model_unreadable(tg_id)
+            except Exception:  # noqa: BLE001 - ranking must go on
+                logger.exception("retrain request for user %s failed", tg_id)
+        return None
 
     @staticmethod
     def _load(path: Path) -> LoadedModel:

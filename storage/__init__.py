@@ -5,13 +5,13 @@ schema lives in storage/schema.py, the credentials key in storage/crypto.py, ato
 and per-user model directories in storage/files.py.
 """
 from storage.records import Credentials, Impression, Video, merge_videos
-from storage.errors import (CredentialsUnreadable, SchemaVersionError, StorageClosed,
-                            StorageError)
+from storage.errors import (CredentialsUnreadable, KeyMissing, SchemaVersionError,
+                            StorageClosed, StorageError)
 from storage.crypto import load_or_create_key
 from storage.db import DigestSetting, ModelRecord, Storage, UserRecord
 
 __all__ = [
     "Storage", "UserRecord", "ModelRecord", "DigestSetting", "load_or_create_key",
     "Video", "Credentials", "Impression", "merge_videos",
-    "StorageError", "CredentialsUnreadable", "SchemaVersionError", "StorageClosed",
+    "StorageError", "CredentialsUnreadable", "KeyMissing", "SchemaVersionError", "StorageClosed",
 ]

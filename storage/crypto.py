@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import stat
 import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from storage.errors import CredentialsUnreadable
+from storage.errors import CredentialsUnreadable, KeyMissing
 from storage.files import fsync_dir
 from storage.records import Credentials
 
@@ -39,17 +40,22 @@ def _checked_key(value: str | bytes, origin: str) -> bytes:
     return raw
 
 
-def load_or_create_key(data_dir: str | os.PathLike, env_value: str | bytes | None) -> bytes:
+def load_or_create_key(data_dir: str | os.PathLike, env_value: str | bytes | None, *,
+                       allow_new: bool = False) -> bytes:
     """The Fernet key: ``env_value`` (BILIREC_SECRET_KEY) when given, else the key file.
 
     A blank ``env_value`` counts as unset. The key file ``data_dir/secret.key`` is created
-    atomically (O_CREAT|O_EXCL, mode 0600) when missing. Raises ValueError when the given key
-    or the key file is not a valid Fernet key."""
+    atomically (O_CREAT|O_EXCL, mode 0600) when missing, but never while the database holds
+    encrypted credentials (KeyMissing) unless ``allow_new``. Raises ValueError when the given
+    key or the key file is not a valid Fernet key."""
     if env_value is not None and env_value.strip():  # blank counts as unset
         return _checked_key(env_value, ENV_NAME)
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / KEY_FILENAME
+    if not path.exists() and not allow_new and _holds_credentials(data_dir):
+        raise KeyMissing(f"the key file {path} is missing but the database holds encrypted "
+                         "Bilibili logins")
     key = Fernet.generate_key()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -67,6 +73,25 @@ def load_or_create_key(data_dir: str | os.PathLike, env_value: str | bytes | Non
     fsync_dir(data_dir)
     logger.info("generated a new credentials key in %s", path)
     return key
+
+
+def _holds_credentials(data_dir: Path) -> bool:
+    """Whether the data directory's database (if any) stores at least one credential."""
+    from storage.db import DB_FILENAME  # db imports this module
+
+    path = data_dir / DB_FILENAME
+    if not path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM credentials LIMIT 1").fetchone() is not None
+    except sqlite3.Error:  # no such table yet, or not a database: Storage will say
+        return False
+    finally:
+        conn.close()
 
 
 def _read_key_file(path: Path) -> bytes:

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from storage import schema
 from storage.codec import video_from_json, video_to_json
 from storage.crypto import CredentialCipher
-from storage.errors import StorageClosed, StorageError
-from storage.files import remove_user_files, user_model_dir
+from storage.errors import CredentialsUnreadable, StorageClosed, StorageError
+from storage.files import remove_user_files, tighten_data_dir, user_model_dir
 from storage.records import Credentials, Impression, Video, merge_videos
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class Storage:
                  impression_cap: int = DEFAULT_IMPRESSION_CAP,
                  clock: Callable[[], float] = time.time):
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tighten_data_dir(self.data_dir)
         self.path = self.data_dir / DB_FILENAME
         _create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
         self._cipher = CredentialCipher(secret_key)
@@ -267,6 +267,18 @@ class Storage:
         if row is None:
             return None
         return self._cipher.decrypt(row[0])
+
+    def unreadable_credentials(self) -> list[int]:
+        """The users whose stored credentials this key cannot decrypt (key changed, corrupt)."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT tg_id, token FROM credentials ORDER BY tg_id").fetchall()
+        unreadable = []
+        for tg_id, token in rows:
+            try:
+                self._cipher.decrypt(token)
+            except CredentialsUnreadable:
+                unreadable.append(tg_id)
+        return unreadable
 
     def delete_credentials(self, tg_id: int) -> None:
         """Forget the user's login (the rest of their data stays)."""

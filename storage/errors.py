@@ -18,3 +18,8 @@ class SchemaVersionError(StorageError):
 
 class StorageClosed(StorageError):
     """The Storage was used after close()."""
+
+
+class KeyMissing(StorageError):
+    """The key file is gone but the database holds encrypted credentials: a new key would
+    silently make them unreadable, so none is generated."""

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -77,13 +78,35 @@ def models_root(data_dir: str | os.PathLike) -> Path:
     return Path(data_dir) / MODELS_DIRNAME
 
 
+def private_dir(path: str | os.PathLike) -> Path:
+    """path as a directory of mode 0700: created so, or tightened when it is looser."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def tighten_data_dir(data_dir: str | os.PathLike) -> None:
+    """Make the data directory, ``models/`` and every user's model directory 0700 (an older
+    version created some 0755)."""
+    private_dir(data_dir)
+    root = models_root(data_dir)
+    if root.is_dir():
+        private_dir(root)
+        for child in root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                private_dir(child)
+
+
 def user_model_dir(data_dir: str | os.PathLike, tg_id: int, *, create: bool = True) -> Path:
-    """``data_dir/models/<tg_id>/`` (mode 0700), created when ``create``."""
+    """``data_dir/models/<tg_id>/`` (``models/`` and it mode 0700), created when ``create``."""
     if isinstance(tg_id, bool) or not isinstance(tg_id, int):
         raise TypeError("tg_id must be an int")
     path = models_root(data_dir) / str(tg_id)
     if create:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(models_root(data_dir))
+        private_dir(path)
     return path
 
 

@@ -1,26 +1,44 @@
 """Telegram handlers, one module per area; ``register`` adds them all to an Application."""
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, MessageHandler,
-                          filters)
+                          TypeHandler, filters)
 
 from bot.handlers import account, basic, digest, errors, lists, login
+from bot.handlers.privacy import channel_post, deep_linked, private_only
+
+ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
+    "login": login.login_command,
+    "status": account.status_command,
+    "sync": account.sync_command,
+    "logout": account.logout_command,
+    "digest": digest.digest_command,
+    "explore": lists.explore_command,
+    "hot": lists.hot_command,
+}
 
 
 def register(application: Application) -> None:
-    """Add every handler and the error handler."""
+    """Add every handler and the error handler. Account commands and buttons run only in
+    private chats (see ``bot.handlers.privacy``); ``/start <command>`` runs the command.
+    Every update first passes ``basic.user_is_back`` (group -1)."""
+    application.add_handler(TypeHandler(Update, basic.user_is_back), group=-1)
+    for name, handler in ACCOUNT_HANDLERS.items():
+        application.add_handler(CommandHandler(
+            "start", deep_linked(handler),
+            filters.ChatType.PRIVATE & filters.Regex(rf"^/start(@\w+)? {name}$")))
     application.add_handler(CommandHandler(["start", "help"], basic.help_command))
-    application.add_handler(CommandHandler("login", login.login_command))
-    application.add_handler(CommandHandler("hot", lists.hot_command))
-    application.add_handler(CommandHandler("explore", lists.explore_command))
-    application.add_handler(CommandHandler("digest", digest.digest_command))
-    application.add_handler(CommandHandler("status", account.status_command))
-    application.add_handler(CommandHandler("sync", account.sync_command))
-    application.add_handler(CommandHandler("logout", account.logout_command))
-    application.add_handler(CallbackQueryHandler(lists.feedback_button,
+    for name, handler in ACCOUNT_HANDLERS.items():
+        elsewhere = lists.group_hot if name == "hot" else None
+        application.add_handler(CommandHandler(name, private_only(name, handler,
+                                                                  elsewhere=elsewhere)))
+    application.add_handler(CallbackQueryHandler(private_only("start", lists.feedback_button),
                                                  pattern=lists.FEEDBACK_PATTERN))
-    application.add_handler(CallbackQueryHandler(login.new_code_button,
+    application.add_handler(CallbackQueryHandler(private_only("login", login.new_code_button),
                                                  pattern=login.NEW_CODE_PATTERN))
+    application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND,
+                                           channel_post))
     application.add_handler(CallbackQueryHandler(basic.stale_button))
     application.add_handler(MessageHandler(
         (filters.COMMAND | filters.TEXT) & filters.ChatType.PRIVATE, basic.unknown))

@@ -55,7 +55,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
     storage = svc.storage
     user = await asyncio.to_thread(storage.get_user, tg_id)
-    creds = await asyncio.to_thread(storage.load_credentials, tg_id) if user else None
+    creds = await svc.accounts.stored(tg_id) if user else None
     if creds is not None:
         login = text(lang, "status_logged_in", name=escape(user.uname or user.mid))
     elif user is not None and user.mid:
@@ -90,15 +90,16 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Re-sync and retrain now (in the background)."""
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
-    if await asyncio.to_thread(svc.storage.load_credentials, tg_id) is None:
+    if await svc.accounts.stored(tg_id) is None:
         await reply(update, text(lang, "login_needed_sync"))
         return
-    if svc.sync.busy(tg_id):
-        await reply(update, text(lang, "sync_busy"))
+    running_s = svc.sync.claim(tg_id)
+    if running_s is not None:
+        await reply(update, text(lang, "sync_busy", seconds=int(running_s)))
         return
-    await reply(update, text(lang, "sync_started"))
     svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang),
                          name=f"sync:{tg_id}")
+    await reply(update, text(lang, "sync_started"))
 
 
 async def logout_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bilibili.errors import BilibiliError, RiskControl
-from bot.render import format_age, render_list
+from bot.render import RenderedMessage, format_age, render_list
 from bot.services.container import BotServices
 from bot.services.lists import ListResult
 from bot.texts import language_for, text
@@ -44,16 +44,23 @@ async def reply(update: Update, message: str, **kwargs) -> None:
                                              link_preview_options=NO_PREVIEW, **kwargs)
 
 
-async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,
-                    extra_notes: tuple[str, ...] = ()) -> list[str]:
-    """Send a ranked list (split as needed, 👍/👎 buttons); returns the BV ids sent."""
+def list_messages(result: ListResult, lang: str, *, header: str,
+                  extra_notes: tuple[str, ...] = ()) -> list[RenderedMessage]:
+    """A ranked list as messages, with its staleness and provisional notes."""
     notes = list(extra_notes)
     if result.age_s is not None:
         notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
     if result.provisional and result.items:
         notes.append(text(lang, "provisional"))
-    for message in render_list(result.items, lang, header=header, notes=notes):
+    return render_list(result.items, lang, header=header, notes=notes)
+
+
+async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,
+                    extra_notes: tuple[str, ...] = (), buttons: bool = True) -> list[str]:
+    """Send a ranked list (split as needed, 👍/👎 buttons unless buttons=False); returns the
+    BV ids sent."""
+    for message in list_messages(result, lang, header=header, extra_notes=extra_notes):
         await bot.send_message(chat_id, message.text, parse_mode=ParseMode.HTML,
-                               reply_markup=message.reply_markup(),
+                               reply_markup=message.reply_markup() if buttons else None,
                                link_preview_options=NO_PREVIEW)
     return [item.video.bvid for item in result.items]

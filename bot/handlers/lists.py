@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bilibili.errors import BilibiliError
 from bot.args import ArgumentError, parse_count
 from bot.handlers.common import escape, fault_text, lang_of, reply, send_list, services
+from bot.handlers.privacy import private_link
 from bot.render import FEEDBACK_PREFIX, parse_feedback_data
 from bot.services.accounts import LoginExpired, LoginRequired
 from bot.texts import text
@@ -34,19 +35,39 @@ async def hot_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
     user = await asyncio.to_thread(svc.storage.get_user, tg_id)
-    logged_in = user is not None and (
-        await asyncio.to_thread(svc.storage.load_credentials, tg_id)) is not None
+    logged_in = user is not None and (await svc.accounts.stored(tg_id)) is not None
     try:
         result = await svc.lists.hot(tg_id if user else None, n)
     except BilibiliError as exc:
         logger.info("/hot for user %s failed: %s", tg_id, exc)
         await reply(update, fault_text(exc, lang))
         return
+    if user is None:  # the list's 👍/👎 buttons record for this user (until /logout erases)
+        await asyncio.to_thread(svc.storage.ensure_user, tg_id, lang)
     hint = () if logged_in else (text(lang, "login_hint"),)
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "hot_title"), extra_notes=hint)
     if user is not None:
         await svc.lists.log_shown(tg_id, "hot", result)
+
+
+async def group_hot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/hot [n] in a group: the non-personal quality order, no feedback buttons, and a link to
+    the personal ranking in the private chat."""
+    n = await _count_or_reply(update, context.args, "hot")
+    if n is None:
+        return
+    svc, lang = services(context), lang_of(update)
+    try:
+        result = await svc.lists.hot(None, n)
+    except BilibiliError as exc:
+        logger.info("/hot in chat %s failed: %s", update.effective_chat.id, exc)
+        await reply(update, fault_text(exc, lang))
+        return
+    link = escape(private_link(context, "hot"))
+    await send_list(context.bot, update.effective_chat.id, result, lang,
+                    header=text(lang, "hot_title_group"),
+                    extra_notes=(text(lang, "group_hot_note", link=link),), buttons=False)
 
 
 async def explore_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +94,8 @@ async def explore_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A 👍/👎 tap: store the feedback (latest wins) and acknowledge it."""
+    """A 👍/👎 tap: store the feedback (latest wins) and acknowledge it; after /logout (no
+    user row) say so and write nothing."""
     query = update.callback_query
     lang, tg_id = lang_of(update), update.effective_user.id
     parsed = parse_feedback_data(query.data)
@@ -82,8 +104,9 @@ async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     value, bvid = parsed
     svc = services(context)
-    if await asyncio.to_thread(svc.storage.get_user, tg_id) is None:
-        await asyncio.to_thread(svc.storage.ensure_user, tg_id, lang)
+    if await asyncio.to_thread(svc.storage.get_user, tg_id) is None:  # erased by /logout
+        await query.answer(text(lang, "fb_logged_out"))
+        return
     video = await svc.lists.find_video(tg_id, bvid)
     await asyncio.to_thread(svc.storage.add_feedback, tg_id, bvid, value, video)
     logger.info("user %s gave %+d to %s", tg_id, value, bvid)

@@ -15,7 +15,7 @@ import time
 import qrcode
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bilibili import QrState
@@ -174,23 +174,30 @@ async def _complete_login(svc: BotServices, bot: Bot, tg_id: int, chat_id: int, 
 
 
 async def sync_and_report(svc: BotServices, bot: Bot, tg_id: int, chat_id: int, lang: str) -> None:
-    """Sync + train, then tell the user how it went (used by /login and /sync)."""
+    """Sync + train, then tell the user how it went (used by /login and /sync). A user who
+    blocked the bot meanwhile (403) gets their digest paused."""
+    try:
+        message = await _sync_outcome(svc, tg_id, lang)
+        if message is not None:
+            await bot.send_message(chat_id, message, parse_mode=ParseMode.HTML)
+    except Forbidden:
+        await svc.digests.pause_blocked(tg_id)
+
+
+async def _sync_outcome(svc: BotServices, tg_id: int, lang: str) -> str | None:
+    """The message that reports a sync (None after a /logout meanwhile)."""
     try:
         result = await svc.sync.sync_and_train(tg_id)
     except SyncAborted:
-        return
+        return None
     except (LoginRequired, LoginExpired):
-        await bot.send_message(chat_id, text(lang, "login_expired"), parse_mode=ParseMode.HTML)
-        return
+        return text(lang, "login_expired")
     except BilibiliError as exc:
         logger.info("sync of user %s failed: %s", tg_id, exc)
-        await bot.send_message(chat_id, fault_text(exc, lang), parse_mode=ParseMode.HTML)
-        return
+        return fault_text(exc, lang)
     if result.accepted:
-        message = text(lang, "model_ready", records=result.n_records,
-                       serving=render_serving(result.metrics, lang))
-    else:
-        reason = (render_serving(result.metrics, lang) if "served_reason" in result.metrics
-                  else html.escape(result.message or "—"))
-        message = text(lang, "model_not_ready", records=result.n_records, reason=reason)
-    await bot.send_message(chat_id, message, parse_mode=ParseMode.HTML)
+        return text(lang, "model_ready", records=result.n_records,
+                    serving=render_serving(result.metrics, lang))
+    reason = (render_serving(result.metrics, lang) if "served_reason" in result.metrics
+              else html.escape(result.message or "—"))
+    return text(lang, "model_not_ready", records=result.n_records, reason=reason)

@@ -92,16 +92,35 @@ class Accounts:
         logger.info("user %s: Bilibili web session signed out", tg_id)
         return True
 
+    async def stored(self, tg_id: int) -> Credentials | None:
+        """The user's stored credentials, or None. Unreadable ones (another key, corrupt) count
+        as an expired login: deleted, digests paused, logged once."""
+        try:
+            return await asyncio.to_thread(self.storage.load_credentials, tg_id)
+        except CredentialsUnreadable:
+            logger.warning("user %s: stored credentials unreadable; treated as an expired login",
+                           tg_id)
+            await self.expire(tg_id)
+            return None
+
+    async def _load(self, tg_id: int) -> Credentials | None:
+        """Like ``stored``, but LoginExpired when the credentials were unreadable."""
+        try:
+            return await asyncio.to_thread(self.storage.load_credentials, tg_id)
+        except CredentialsUnreadable:
+            await self.stored(tg_id)
+            raise LoginExpired() from None
+
     async def credentials(self, tg_id: int) -> Credentials:
         """The user's credentials, refreshed when due; LoginRequired/LoginExpired otherwise."""
-        creds = await asyncio.to_thread(self.storage.load_credentials, tg_id)
+        creds = await self._load(tg_id)
         if creds is None:
             raise LoginRequired()
         last = self._checked_at.get(tg_id)
         if last is not None and self._clock() - last < self.refresh_check_s:
             return creds
         async with self._locks.get(tg_id):
-            creds = await asyncio.to_thread(self.storage.load_credentials, tg_id)
+            creds = await self._load(tg_id)
             if creds is None:
                 raise LoginRequired()
             try:
@@ -124,7 +143,7 @@ class Accounts:
         except NotLoggedIn:
             logger.info("user %s: Bilibili says not logged in; trying a cookie refresh", tg_id)
         async with self._locks.get(tg_id):
-            current = await asyncio.to_thread(self.storage.load_credentials, tg_id)
+            current = await self._load(tg_id)
             if current is None:
                 raise LoginExpired()
             if current.cookies.get("SESSDATA") != creds.cookies.get("SESSDATA"):

@@ -123,7 +123,8 @@ class BotServices:
         enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
                             pace_s=settings.enrich_pace_s, cap=settings.enrich_cap)
         sync = SyncService(storage, bilibili, recommender, accounts,
-                           history_cap=settings.history_cap, enricher=enricher, popular=popular)
+                           history_cap=settings.history_cap, enricher=enricher,
+                           popular=popular)
         digests = DigestService(storage, lists)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
                    digests)

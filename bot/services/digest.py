@@ -2,13 +2,21 @@
 
 A digest is one hot list and one explore list (explore only with a login). Videos already pushed
 by an earlier digest are excluded, and the explore list never repeats the hot list, so digests
-never push the same video twice. A sent digest's lists are logged as impressions on the
-"digest" channel. Sending and scheduling live in ``bot.jobs``.
+never push the same video twice. A digest sent in one go has its lists logged as impressions on
+the "digest" channel. Sending and scheduling live in ``bot.jobs``.
+
+Exactly once across a crash: the rendered messages of today's digest (its *parts*) are written
+to ``models/<tg_id>/digest-<date>.json`` before the first is sent, and each part is recorded as
+sent right after Telegram accepted it; a digest resumed after a restart sends only the parts not
+recorded. The file lives in the user's folder, so /logout erases it with everything else.
 """
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import datetime, time as dtime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -17,7 +25,9 @@ from bilibili.errors import BilibiliError
 from bot.services.accounts import LoginRequired
 from bot.services.lists import ListResult, ListService
 from storage import DigestSetting, Storage
+from storage.files import write_atomic
 
+logger = logging.getLogger(__name__)
 DIGEST_CHANNEL = "digest"
 
 
@@ -63,6 +73,14 @@ class DigestService:
         self.storage = storage
         self.lists = lists
         self.size = size
+        self.plans = DigestPlans(storage)
+
+    async def pause_blocked(self, tg_id: int) -> None:
+        """Telegram said 403 (blocked, deactivated): pause the digest until the user writes."""
+        logger.info("user %s blocked the bot (403); digest paused until they write again",
+                    tg_id)
+        if await asyncio.to_thread(self.storage.get_digest, tg_id) is not None:
+            await asyncio.to_thread(self.storage.set_digest_paused, tg_id, True)
 
     async def prepare(self, tg_id: int, date_iso: str) -> DigestContent:
         """Both lists without anything an earlier digest pushed. LoginExpired propagates."""
@@ -84,10 +102,57 @@ class DigestService:
             faults.append(exc)
         return DigestContent(date_iso, hot, explore, tuple(faults))
 
-    async def record(self, tg_id: int, content: DigestContent) -> None:
-        """Remember the pushed videos and the date; log both lists as shown."""
+    async def log_shown(self, tg_id: int, content: DigestContent) -> None:
+        """Log both lists of a digest that went out as shown (impressions)."""
         for shown in (content.hot, content.explore):
             if shown is not None:
                 await self.lists.log_shown(tg_id, DIGEST_CHANNEL, shown)
-        await asyncio.to_thread(self.storage.record_sent, tg_id, content.bvids(), DIGEST_CHANNEL)
-        await asyncio.to_thread(self.storage.mark_digest_sent, tg_id, content.date_iso)
+
+@dataclass
+class DigestPlan:
+    """Today's digest as messages (text, keyboard rows of (label, data), BV ids) and how many of
+    them were sent."""
+
+    date_iso: str
+    parts: list[dict] = field(default_factory=list)
+    sent: int = 0
+
+
+class DigestPlans:
+    """The persisted parts of a user's digest of one day (see module doc)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def _path(self, tg_id: int, date_iso: str) -> Path:
+        return self.storage.model_dir(tg_id) / f"digest-{date_iso}.json"
+
+    def load(self, tg_id: int, date_iso: str) -> DigestPlan | None:
+        """The plan of that day when one was started; older plans are removed."""
+        folder = self.storage.model_dir(tg_id)
+        for old in folder.glob("digest-*.json"):
+            if old.name != f"digest-{date_iso}.json":
+                old.unlink(missing_ok=True)
+        try:
+            data = json.loads(self._path(tg_id, date_iso).read_text(encoding="utf-8"))
+            return DigestPlan(date_iso, list(data["parts"]), int(data["sent"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, tg_id: int, plan: DigestPlan) -> None:
+        """Write the plan (atomically: a crash leaves the previous or the new one)."""
+        payload = {"parts": plan.parts, "sent": plan.sent}
+        write_atomic(self._path(tg_id, plan.date_iso),
+                     json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+    def part_sent(self, tg_id: int, plan: DigestPlan) -> None:
+        """Record the next part as sent: its videos on the digest channel, then the count."""
+        part = plan.parts[plan.sent]
+        self.storage.record_sent(tg_id, part["bvids"], DIGEST_CHANNEL)
+        plan.sent += 1
+        self.save(tg_id, plan)
+
+    def finish(self, tg_id: int, plan: DigestPlan) -> None:
+        """Every part is out: mark the day as sent and drop the plan."""
+        self.storage.mark_digest_sent(tg_id, plan.date_iso)
+        self._path(tg_id, plan.date_iso).unlink(missing_ok=True)

@@ -2,20 +2,26 @@
 
 A sync fetches history, favourites, coins, likes and the feed, stores the feed and the current
 popular list as candidate pools (the training's negatives), fills the counts the history lacks
-(bot.services.enrich), stores the records, then trains. One sync per user at a time. /logout
-bumps the user's generation: a sync that was running then stops after its current step and
-erases whatever it wrote afterwards, so nothing survives.
+(bot.services.enrich), stores the records, then trains.
+
+One sync per user at a time: ``claim`` checks and claims in one step on the event loop, so ten
+quick /sync give one sync; the claim lasts until the sync ends. /logout bumps the user's
+generation: a sync that was running then stops after its current step, erases whatever it wrote
+afterwards and ends in SyncAborted (even when its Bilibili call failed for the missing login), so
+nothing is reported to an erased user.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING
+from typing import Any, AsyncIterator, Callable, TYPE_CHECKING
 
 from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError
-from bot.services.accounts import Accounts, UserLocks
+from bot.services.accounts import Accounts, LoginExpired, LoginRequired, UserLocks
 from bot.services.enrich import Enricher
 from bot.services.popular import PopularCache
 from storage import Storage
@@ -46,7 +52,7 @@ class SyncService:
 
     def __init__(self, storage: Storage, client: BilibiliClient, recommender: Recommender,
                  accounts: Accounts, *, history_cap: int, enricher: Enricher,
-                 popular: PopularCache) -> None:
+                 popular: PopularCache, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.client = client
         self.recommender = recommender
@@ -54,21 +60,59 @@ class SyncService:
         self.history_cap = history_cap
         self.enricher = enricher
         self.popular = popular
+        self._clock = clock
         self._locks = UserLocks()
         self._generation: dict[int, int] = {}
+        self._since: dict[int, float] = {}   # user -> when their running sync was claimed
+        self._holders: dict[int, int] = {}   # user -> syncs running or waiting for the lock
 
     def busy(self, tg_id: int) -> bool:
-        """Whether a sync of this user is running."""
-        return self._locks.get(tg_id).locked()
+        """Whether a sync of this user is claimed or running."""
+        return tg_id in self._since
+
+    def claim(self, tg_id: int) -> float | None:
+        """Claim the user's sync: None when claimed now (run sync_and_train next, without an
+        await in between), else the seconds since the running one was claimed."""
+        since = self._since.get(tg_id)
+        if since is not None:
+            return self._clock() - since
+        self._since[tg_id] = self._clock()
+        return None
 
     def cancel(self, tg_id: int) -> None:
         """Make a running sync of this user stop and undo itself (called by /logout)."""
         self._generation[tg_id] = self._generation.get(tg_id, 0) + 1
 
+    @contextlib.asynccontextmanager
+    async def _running(self, tg_id: int) -> AsyncIterator[int]:
+        """Hold the user's claim and lock; yields the generation. After a /logout meanwhile,
+        a failure for the missing login becomes SyncAborted."""
+        self._since.setdefault(tg_id, self._clock())
+        self._holders[tg_id] = self._holders.get(tg_id, 0) + 1
+        generation = self._generation.get(tg_id, 0)  # a /logout while waiting cancels too
+        try:
+            async with self._locks.get(tg_id):
+                try:
+                    yield generation
+                except (LoginRequired, LoginExpired, BilibiliError):
+                    await self._checkpoint(tg_id, generation)
+                    raise
+        finally:
+            self._holders[tg_id] -= 1
+            if not self._holders[tg_id]:
+                del self._holders[tg_id], self._since[tg_id]
+
+    async def retrain(self, tg_id: int) -> None:
+        """Train again from the stored data (the model file was damaged); quiet."""
+        async with self._running(tg_id) as generation:
+            report = await asyncio.to_thread(self.recommender.train, tg_id)
+            await self._checkpoint(tg_id, generation)
+            logger.info("user %s: retraining %s (%s)", tg_id,
+                        "accepted" if report.accepted else "not accepted", report.message)
+
     async def sync_and_train(self, tg_id: int) -> SyncResult:
         """Fetch behaviour and candidates, fill missing counts, store them; train."""
-        async with self._locks.get(tg_id):
-            generation = self._generation.get(tg_id, 0)
+        async with self._running(tg_id) as generation:
             videos = await self._fetch_behaviour(tg_id)
             await self._store_popular(tg_id)
             await self._checkpoint(tg_id, generation)

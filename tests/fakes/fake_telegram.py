@@ -485,6 +485,19 @@ class _User:
         return chat
 
 
+@dataclass
+class _GroupChat:
+    """A group, supergroup or channel the bot is a member of (Bot API Chat with a title)."""
+
+    id: int
+    type: str
+    title: str
+    blocked_bot: bool = False  # the bot was removed/kicked: sends get 403
+
+    def chat(self) -> dict:
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
 # --------------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------------
@@ -508,6 +521,7 @@ class FakeTelegram:
         self._recent_sends: collections.deque[float] = collections.deque()
         self._cond = threading.Condition(threading.RLock())
         self._users: dict[int, _User] = {}
+        self._groups: dict[int, _GroupChat] = {}
         self._bot_messages: dict[int, dict[int, Message]] = {}   # chat -> id -> message
         self._user_messages: dict[int, dict[int, dict]] = {}    # chat -> id -> api message
         self._next_message_id: dict[int, int] = {}
@@ -583,20 +597,40 @@ class FakeTelegram:
     # -- the user's side ------------------------------------------------------------------------
 
     def send_text(self, user_id: int, text: str, *, language_code: str | None = "zh-hans",
-                  first_name: str | None = None, username: str | None = None) -> int:
-        """The user writes text to the bot in their private chat; returns the update_id.
+                  first_name: str | None = None, username: str | None = None,
+                  chat_id: int | None = None) -> int:
+        """The user writes text to the bot in their private chat (or, with chat_id, in a group
+        added with add_group); returns the update_id.
 
         A leading "/command" gets its bot_command entity, as Telegram's clients send it."""
         with self._cond:
             user = self._user(user_id, language_code, first_name, username)
-            message = {"message_id": self._new_message_id(user_id), "from": user.to_api(),
-                       "chat": user.chat(), "date": int(time.time()), "text": text}
-            command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
-            if command:
-                message["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": utf16_length(command.group(0))}]
-            self._user_messages.setdefault(user_id, {})[message["message_id"]] = message
+            chat = user.chat() if chat_id is None else self._group(chat_id, channel=False).chat()
+            message = {"message_id": self._new_message_id(chat["id"]), "from": user.to_api(),
+                       "chat": chat, "date": int(time.time()), "text": text}
+            self._add_command_entity(message, text)
+            self._user_messages.setdefault(chat["id"], {})[message["message_id"]] = message
             return self._push_update("message", message)
+
+    def send_channel_post(self, chat_id: int, text: str) -> int:
+        """A post in a channel added with add_group(type="channel"): a ``channel_post`` update
+        with ``sender_chat`` and no ``from``, as the Bot API sends it; returns the update_id."""
+        with self._cond:
+            chat = self._group(chat_id, channel=True).chat()
+            message = {"message_id": self._new_message_id(chat_id), "sender_chat": chat,
+                       "chat": chat, "date": int(time.time()), "text": text}
+            self._add_command_entity(message, text)
+            self._user_messages.setdefault(chat_id, {})[message["message_id"]] = message
+            return self._push_update("channel_post", message)
+
+    def add_group(self, chat_id: int, title: str = "Test group", *,
+                  type: str = "supergroup") -> None:  # noqa: A002 - the Bot API field name
+        """A group ("group", "supergroup") or "channel" the bot is a member of. Group and
+        channel ids are negative, as in the Bot API (supergroups and channels -100…)."""
+        if chat_id >= 0 or type not in ("group", "supergroup", "channel"):
+            raise ValueError("a group or channel needs a negative id and a group/channel type")
+        with self._cond:
+            self._groups[chat_id] = _GroupChat(chat_id, type, title)
 
     def send_command(self, user_id: int, command: str, *, language_code: str | None = "zh-hans",
                      first_name: str | None = None, username: str | None = None) -> int:
@@ -607,16 +641,18 @@ class FakeTelegram:
                               first_name=first_name, username=username)
 
     def press_button(self, user_id: int, message_id: int, callback_data: str, *,
-                     check: bool = True) -> str:
-        """The user taps an inline button of a bot message; returns the callback query id.
+                     check: bool = True, chat_id: int | None = None) -> str:
+        """The user taps an inline button of a bot message in their private chat (or in the
+        group chat_id); returns the callback query id.
 
-        With check=True the message must exist in the user's chat and carry that button."""
+        With check=True the message must exist in that chat and carry that button."""
+        chat_id = user_id if chat_id is None else chat_id
         with self._cond:
             user = self._users.get(user_id)
-            message = self._bot_messages.get(user_id, {}).get(message_id)
+            message = self._bot_messages.get(chat_id, {}).get(message_id)
             if check:
                 if user is None or message is None or message.deleted:
-                    raise AssertionError(f"no bot message {message_id} in chat {user_id}")
+                    raise AssertionError(f"no bot message {message_id} in chat {chat_id}")
                 if callback_data not in message.callback_data:
                     raise AssertionError(f"message {message_id} has no button {callback_data!r}:"
                                          f" {message.callback_data}")
@@ -756,6 +792,19 @@ class FakeTelegram:
             user.username = username or user.username
         return user
 
+    def _group(self, chat_id: int, *, channel: bool) -> _GroupChat:
+        group = self._groups.get(chat_id)
+        if group is None or (group.type == "channel") != channel:
+            raise AssertionError(f"no {'channel' if channel else 'group'} {chat_id}: add_group it")
+        return group
+
+    @staticmethod
+    def _add_command_entity(message: dict, text: str) -> None:
+        command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+        if command:
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": utf16_length(command.group(0))}]
+
     def _new_message_id(self, chat_id: int) -> int:
         message_id = self._next_message_id.get(chat_id, 1)
         self._next_message_id[chat_id] = message_id + 1
@@ -865,12 +914,13 @@ class FakeTelegram:
 
     # -- internals: message building and validation ---------------------------------------------
 
-    def _chat_user(self, params: "_Params") -> _User:
+    def _chat_user(self, params: "_Params") -> _User | _GroupChat:
+        """The chat of chat_id: a user's private chat or a group/channel."""
         chat_id = params.get("chat_id")
         if chat_id is None:
             raise _bad_request("chat_id is empty")
         try:
-            user = self._users.get(int(chat_id))
+            user = self._users.get(int(chat_id)) or self._groups.get(int(chat_id))
         except (TypeError, ValueError):
             user = None
         if user is None:
@@ -971,9 +1021,13 @@ class FakeTelegram:
         return sizes
 
     def _message_to_api(self, message: Message) -> dict:
-        user = self._users[message.chat_id]
-        result: dict[str, Any] = {"message_id": message.message_id, "from": self.bot_user,
-                                  "chat": user.chat(), "date": int(message.sent_at)}
+        chat = self._users.get(message.chat_id) or self._groups[message.chat_id]
+        result: dict[str, Any] = {"message_id": message.message_id, "date": int(message.sent_at),
+                                  "chat": chat.chat()}
+        if isinstance(chat, _GroupChat) and chat.type == "channel":
+            result["sender_chat"] = chat.chat()
+        else:
+            result["from"] = self.bot_user
         if message.edited:
             result["edit_date"] = int(message.edited_at)
         if message.photo is not None:

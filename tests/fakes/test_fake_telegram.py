@@ -496,3 +496,27 @@ def test_a_request_the_fake_cannot_handle_is_a_recorded_500(tg, monkeypatch):
     with pytest.raises(NetworkError, match="Internal Server Error"):
         run(call_bot(tg, lambda bot: bot.get_me()))
     assert "KeyError: 'boom'" in tg.server_errors[0]
+
+
+def test_group_and_channel_updates_have_the_bot_api_shapes(tg):
+    tg.add_group(-1001, "friends")
+    tg.add_group(-1002, "news", type="channel")
+    tg.send_text(USER, "/login@bilirec_test_bot", chat_id=-1001)
+    tg.send_channel_post(-1002, "/hot")
+
+    async def go(bot):
+        group, channel = await bot.get_updates()
+        sent = await bot.send_message(-1001, "hi")
+        posted = await bot.send_message(-1002, "hello")
+        return group, channel, sent, posted
+    group, channel, sent, posted = run(call_bot(tg, go))
+    assert group.message.chat.type == "supergroup" and group.message.chat.title == "friends"
+    assert group.message.from_user.id == USER
+    assert group.message.entities[0].type == "bot_command"
+    assert channel.channel_post.sender_chat.id == -1002 and channel.channel_post.from_user is None
+    assert channel.effective_chat.type == "channel"
+    assert sent.chat.id == -1001 and sent.from_user.is_bot
+    assert posted.sender_chat.id == -1002
+    assert [m.text for m in tg.messages(-1001)] == ["hi"]
+    with pytest.raises(ValueError):
+        tg.add_group(5, "positive id")

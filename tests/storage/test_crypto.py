@@ -111,3 +111,21 @@ def test_failed_key_write_leaves_no_partial_file(data_dir, monkeypatch):
     assert not (data_dir / KEY_FILENAME).exists()
     key = load_or_create_key(data_dir, None)
     assert load_or_create_key(data_dir, None) == key
+
+
+def test_no_new_key_file_while_encrypted_credentials_exist(data_dir):
+    from storage import KeyMissing
+
+    key = load_or_create_key(data_dir, None)
+    with Storage(data_dir, key) as storage:
+        storage.save_credentials(1, Credentials({"SESSDATA": "s3cr3t"}, "rt"))
+    (data_dir / KEY_FILENAME).unlink()
+    with pytest.raises(KeyMissing) as caught:
+        load_or_create_key(data_dir, None)
+    assert "s3cr3t" not in str(caught.value)
+    assert not (data_dir / KEY_FILENAME).exists()
+    new = load_or_create_key(data_dir, None, allow_new=True)
+    with Storage(data_dir, new) as storage:
+        assert storage.unreadable_credentials() == [1]
+        storage.save_credentials(2, Credentials({"SESSDATA": "x"}, "rt"))
+        assert storage.unreadable_credentials() == [1]
