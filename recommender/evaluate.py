@@ -286,9 +286,34 @@ def format_hit_rates(impressions: Sequence[Impression], behaviour: Sequence[Vide
     return "\n".join(lines)
 
 
+MARKDOWN_INTRO = """# Evaluation: every ranker as served, on synthetic users that resemble real ones
+
+Regenerate this page (about 10 minutes on 2 cores):
+
+    python -m recommender.evaluate --synthetic --conditions all --users 6 --seeds 1,2,3 \\
+        --markdown docs/EVALUATION.md --json docs/evaluation.json
+
+Conditions (recommender/synthetic.py): `full` (all listings, history enriched with counts),
+`history_only` (no likes, coins or favourites), `no_counts` (history without counts or tags,
+enrichment off), `niche` (3 main zones = 55 % of the history, under 2 % of the popular list),
+`cold` (fewer than 60 watches), `no_pool` (no shown lists: the current popular list is the only
+source of negatives, as at a first sync).
+
+Protocol (recommender/evaluate.py): per user, the latest 20 % of the watches are the test
+period; training sees only the earlier data and runs exactly as the bot runs it, including the
+per-user choice of ranker. Test set: the engaged watches of the test period against unwatched
+candidates shown in that period, each later watch scored as the record a list would have shown.
+AUC is the mean over users with a bootstrap 95 % interval over users; NDCG@10 over lists of 50
+consecutive test samples; /hot on-taste is the share of the top 10 of the current popular list in
+the user's planted zones. `served` is what /hot uses after the choice; `wide_deep` is the model
+itself ("—" where too few engaged watches to train one).
+"""
+
+
 def format_markdown(summaries: dict[str, dict], header: str) -> str:
     """The report as Markdown (docs/EVALUATION.md)."""
-    lines = [header, "", "| condition | method | AUC | 95 % CI | NDCG@10 | /hot on-taste |",
+    lines = [MARKDOWN_INTRO, header, "",
+             "| condition | method | AUC | 95 % CI | NDCG@10 | /hot on-taste |",
              "|---|---|---|---|---|---|"]
     for name, summary in summaries.items():
         for method in METHODS:
