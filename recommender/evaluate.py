@@ -251,17 +251,21 @@ def _cell(value: float, digits: int = 3) -> str:
     return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _method_cells(row: dict) -> tuple[str, str, str, str]:
+    """AUC, its interval, NDCG@10 and the /hot on-taste share of one method, as text."""
+    interval = (f"[{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]"
+                if np.isfinite(row["auc"]) else "")
+    return _cell(row["auc"]), interval, _cell(row["ndcg10"]), _cell(row["hot_on_taste"], 2)
+
+
 def format_condition(name: str, summary: dict) -> str:
     """One condition's plain-text table."""
     lines = [f"[{name}] {summary['users']['n']} users; served: " + ", ".join(
         f"{k} {v:.0%}" for k, v in summary["served_share"].items())]
     lines.append(f"  {'method':<18}{'AUC':>7}{'95% CI':>17}{'NDCG@10':>9}{'hot on-taste':>14}")
     for method in METHODS:
-        row = summary[method]
-        interval = (f"[{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]"
-                    if np.isfinite(row["auc"]) else "")
-        lines.append(f"  {method:<18}{_cell(row['auc']):>7}{interval:>17}"
-                     f"{_cell(row['ndcg10']):>9}{_cell(row['hot_on_taste'], 2):>14}")
+        auc_, interval, ndcg, hot = _method_cells(summary[method])
+        lines.append(f"  {method:<18}{auc_:>7}{interval:>17}{ndcg:>9}{hot:>14}")
     for key in ("served_minus_content_affinity", "wide_deep_minus_content_affinity"):
         row = summary[key]
         lines.append(f"  {key.replace('_', ' ')}: {_cell(row['auc'])} "
@@ -317,11 +321,8 @@ def format_markdown(summaries: dict[str, dict], header: str) -> str:
              "|---|---|---|---|---|---|"]
     for name, summary in summaries.items():
         for method in METHODS:
-            row = summary[method]
-            interval = (f"[{_cell(row['auc_low'])}, {_cell(row['auc_high'])}]"
-                        if np.isfinite(row["auc"]) else "")
-            lines.append(f"| {name} | {method} | {_cell(row['auc'])} | {interval} | "
-                         f"{_cell(row['ndcg10'])} | {_cell(row['hot_on_taste'], 2)} |")
+            lines.append(f"| {name} | {method} | " + " | ".join(_method_cells(summary[method]))
+                         + " |")
     lines += ["", "Paired AUC differences (mean over users, bootstrap 95 % CI) and what served:",
               "", "| condition | served − content_affinity | wide_deep − content_affinity | "
               "served by | ECE of served ratings |", "|---|---|---|---|---|"]
@@ -333,7 +334,7 @@ def format_markdown(summaries: dict[str, dict], header: str) -> str:
         share = ", ".join(f"{k} {v:.0%}" for k, v in summary["served_share"].items())
         lines.append(f"| {name} | {gaps[0]} | {gaps[1]} | {share} | "
                      f"{_cell(summary['calibration']['ece'])} |")
-    lines += ["", "Reliability of the served ratings, all conditions pooled per condition "
+    lines += ["", "Reliability of the served ratings per condition, pooled over its users "
               "(bin: count, mean rating, observed share of later watches):", ""]
     for name, summary in summaries.items():
         cells = [f"{r['low']:.1f}–{r['high']:.1f}: {r['count']}, {r['mean_predicted']:.2f}, "

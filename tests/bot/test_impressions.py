@@ -119,5 +119,8 @@ def test_status_tells_the_hit_rate_of_the_last_week(tg, fake, start_bot, monkeyp
     result = runner.call(runner.services.sync.sync_and_train(USER))
     assert result.n_records == 8 and not result.accepted        # synced; too little to train
     english = Chat(tg, USER, language_code="en")
-    assert "Of the videos recommended in the last 7 days you watched 3 of 10 (30 %)" in \
-        english.ask("/status", "Status").text
+    status = english.ask("/status", "Status").text
+    assert "Of the videos recommended in the last 7 days you watched 3 of 10 (30 %)" in status
+    # too few engaged watches: the content ranker serves, and /status says why
+    assert "the content ranker: too few finished or liked videos yet" in status
+    assert "50 needed" in status
