@@ -335,8 +335,9 @@ class Recommender:
             scores = simple_scores(usable, context, plan.fields, plan.tfidf)[plan.served]
         calibrated = plan.calibrator().apply(scores)
         ratings = [rating_of(p) for p in calibrated]
-        order_key = [r + float(p) * 1e-3 for r, p in zip(ratings, calibrated)]
-        chosen = select_top(usable, order_key, n)
+        # the raw scores order the list: calibration is increasing, so the ratings come out
+        # sorted too, and scores beyond the bounded probabilities keep their order
+        chosen = select_top(usable, [float(x) for x in scores], n)
         if model.scorer is not None:
             drivers = model_drivers(inputs, chosen, model.scorer)
         elif plan.served == "tfidf":
