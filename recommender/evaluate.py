@@ -180,11 +180,12 @@ def _hot_on_taste(hot_list: Sequence[Video], on_taste: Callable[[Video], bool] |
         return {}
     plan = trained.plan
     context = serving_context(watches, Vocabulary())
-    plain = simple_scores(candidates, context, COUNT_FIELDS, baseline_tfidf)
-    scores = {"content_affinity": plain["content"], "zone_author_freq": plain["freq"],
+    scores = {"content_affinity": simple_scores("content", candidates, context, COUNT_FIELDS,
+                                                None),
+              "zone_author_freq": simple_scores("freq", candidates, context, COUNT_FIELDS, None),
               "popularity": np.array([quality_score(v) for v in candidates])}
-    if "tfidf" in plain:
-        scores["tfidf_logreg"] = plain["tfidf"]
+    if baseline_tfidf is not None:
+        scores["tfidf_logreg"] = baseline_tfidf.score([v.title for v in candidates])
     if scorer is not None:
         vocab = trained.fitted.vocab
         scores["wide_deep"] = scorer(encode_candidates(candidates, serving_context(watches, vocab),
@@ -192,8 +193,8 @@ def _hot_on_taste(hot_list: Sequence[Video], on_taste: Callable[[Video], bool] |
     if plan.served == "model":
         scores["served"] = scores["wide_deep"]
     else:
-        scores["served"] = simple_scores(candidates, context, plan.fields,
-                                         plan.tfidf)[plan.served]
+        scores["served"] = simple_scores(plan.served, candidates, context, plan.fields,
+                                         plan.tfidf)
     out = {}
     for method, s in scores.items():
         top = select_top(candidates, list(s), HOT_SIZE)

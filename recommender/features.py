@@ -405,6 +405,28 @@ def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, n
     }
 
 
+def memo_get(memo: dict | None, key):
+    """The memoised value of ``key``, or None (no memo, a miss, or an unhashable record)."""
+    if memo is None:
+        return None
+    try:
+        return memo.get(key)
+    except TypeError:           # an unhashable record (e.g. tags as a list): no memo
+        return None
+
+
+def memo_put(memo: dict | None, key, value) -> None:
+    """Memoise ``value``; the memo is emptied when it reaches MEMO_CAPACITY."""
+    if memo is None:
+        return
+    if len(memo) >= MEMO_CAPACITY:
+        memo.clear()
+    try:
+        memo[key] = value
+    except TypeError:
+        pass
+
+
 def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Vocabulary,
                       memo: dict | None = None) -> dict[str, np.ndarray]:
     """Serving inputs: every candidate sees the same (latest) watch context; counts outside
@@ -416,23 +438,12 @@ def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Voc
     """
     items, affinities, priors = [], [], []
     for video in videos:
-        row = None
-        if memo is not None:
-            try:
-                row = memo.get(video)
-            except TypeError:       # an unhashable record (e.g. tags as a list): no memo
-                pass
+        row = memo_get(memo, video)
         if row is None:
             masked = mask_video(video, vocab.fields)
             row = (encode_item(masked, vocab), context.affinity(masked),
                    prior_logit(masked, context))
-            if memo is not None:
-                if len(memo) >= MEMO_CAPACITY:
-                    memo.clear()
-                try:
-                    memo[video] = row
-                except TypeError:
-                    pass
+            memo_put(memo, video, row)
         items.append(row[0])
         affinities.append(row[1])
         priors.append(row[2])

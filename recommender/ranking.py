@@ -14,7 +14,8 @@ import numpy as np
 
 from models import PAD_ID, UNKNOWN_ID
 from recommender.features import (AFFINITY_AUTHOR, AFFINITY_KEYWORDS, AFFINITY_ZONE,
-                                  WatchContext, affinity_score, quality_score)
+                                  WatchContext, affinity_score, memo_get, memo_put,
+                                  quality_score)
 from recommender.reasons import candidate_zone_shares, generic_reasons, reasons_for
 from recommender.results import Recommendation
 from storage.records import Video
@@ -114,13 +115,20 @@ def affinity_drivers(video: Video, context: WatchContext) -> list[str]:
 
 
 def fallback_rank(candidates: Sequence[Video], context: WatchContext, n: int,
-                  zone_shares: Mapping[str, float] | None = None, *, now: float | None = None
-                  ) -> list[Recommendation]:
+                  zone_shares: Mapping[str, float] | None = None, *, now: float | None = None,
+                  memo: dict | None = None) -> list[Recommendation]:
     """Content-affinity order for users without a model (provisional ratings); ``zone_shares``
-    of the whole list being ranked (default: of ``candidates``), see ``reasons_for``."""
+    of the whole list being ranked (default: of ``candidates``), see ``reasons_for``; ``memo``
+    as in ``features.memo_get`` (scores by video, valid for this one context)."""
     if zone_shares is None:
         zone_shares = candidate_zone_shares(candidates)
-    scores = [affinity_score(v, context) for v in candidates]
+    scores = []
+    for video in candidates:
+        score = memo_get(memo, ("content", video))
+        if score is None:
+            score = affinity_score(video, context)
+            memo_put(memo, ("content", video), score)
+        scores.append(score)
     return [Recommendation(candidates[i], rating_of(scores[i]),
                            reasons_for(candidates[i], context, zone_shares,
                                        affinity_drivers(candidates[i], context), now=now),

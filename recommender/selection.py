@@ -30,7 +30,7 @@ import numpy as np
 
 from recommender.calibration import Calibrator
 from recommender.features import (COUNT_FIELDS, Vocabulary, WatchContext, affinity_score,
-                                  mask_video)
+                                  mask_video, memo_get, memo_put)
 from recommender.labels import Sample, binary_labels
 from recommender.metrics import auc
 from recommender.text import title_tokens
@@ -159,14 +159,27 @@ class ServingPlan:
         return out
 
 
-def simple_scores(videos: Sequence[Video], context: WatchContext, fields: Sequence[str],
-                  tfidf: TfidfRanker | None) -> dict[str, np.ndarray]:
-    """Every simple ranker's 0..1 scores of candidates that share one watch context."""
-    masked = [mask_video(v, fields) for v in videos]
-    out = {"content": np.array([affinity_score(v, context) for v in masked]),
-           "freq": np.array([freq_score(v, context) for v in masked])}
-    if tfidf is not None:
-        out["tfidf"] = tfidf.score([v.title for v in videos])
+def simple_scores(ranker: str, videos: Sequence[Video], context: WatchContext,
+                  fields: Sequence[str], tfidf: TfidfRanker | None,
+                  memo: dict | None = None) -> np.ndarray:
+    """One simple ranker's 0..1 scores of candidates that share one watch context.
+
+    ``memo`` (optional, owned by the caller, valid for this one context and plan): scores by
+    (ranker, video), reused and filled here (``features.memo_get``/``memo_put``).
+    """
+    if ranker == "tfidf":
+        if tfidf is None:
+            raise ValueError("no TF-IDF ranker fitted")
+        return tfidf.score([v.title for v in videos])
+    score = {"content": affinity_score, "freq": freq_score}[ranker]
+    out = np.empty(len(videos))
+    for i, video in enumerate(videos):
+        key = (ranker, video)
+        value = memo_get(memo, key)
+        if value is None:
+            value = score(mask_video(video, fields), context)
+            memo_put(memo, key, value)
+        out[i] = value
     return out
 
 

@@ -325,14 +325,15 @@ class Recommender:
         context = serving.context
         zone_shares = candidate_zone_shares(candidates)     # of the whole list, as passed
         if model is None:
-            return RankedList(fallback_rank(usable, context, n, zone_shares), provisional=True,
-                              ranker="content")
+            return RankedList(fallback_rank(usable, context, n, zone_shares, memo=serving.rows),
+                              provisional=True, ranker="content")
         plan = model.plan
         if model.scorer is not None:
             inputs = encode_candidates(usable, context, model.vocab, serving.rows)
             scores = model.scorer(inputs)
         else:
-            scores = simple_scores(usable, context, plan.fields, plan.tfidf)[plan.served]
+            scores = simple_scores(plan.served, usable, context, plan.fields, plan.tfidf,
+                                   serving.rows)
         calibrated = plan.calibrator().apply(scores)
         ratings = [rating_of(p) for p in calibrated]
         # the raw scores order the list: calibration is increasing, so the ratings come out
