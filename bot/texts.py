@@ -70,6 +70,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "explore_title": "🧭 <b>探索 · 首页推荐</b>",
         "digest_title": "📬 <b>每日推送</b> {date}",
         "provisional": "（尚无个人模型，按质量排序）",
+        "provisional_content": "（尚无个人模型，按你常看的 UP主、分区和关键词排序）",
         "stale": "⚠️ 哔哩哔哩暂时无法访问，以下是 {age} 前的列表。",
         "nothing": "暂时没有新的视频可推荐。",
         "risk_control": "哔哩哔哩触发了风控，暂时拒绝请求。请过几分钟再试。",
@@ -185,6 +186,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "explore_title": "🧭 <b>Explore · your feed</b>",
         "digest_title": "📬 <b>Daily digest</b> {date}",
         "provisional": "(no personal model yet: quality order)",
+        "provisional_content": "(no personal model yet: ranked by the creators, zones and words "
+                               "you watch)",
         "stale": "⚠️ Bilibili is unreachable right now; this is the list from {age} ago.",
         "nothing": "Nothing new to recommend right now.",
         "risk_control": "Bilibili's risk control is refusing requests for now. Please try again "

@@ -51,7 +51,8 @@ def list_messages(result: ListResult, lang: str, *, header: str,
     if result.age_s is not None:
         notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
     if result.provisional and result.items:
-        notes.append(text(lang, "provisional"))
+        notes.append(text(lang, "provisional_content" if result.ranker == "content"
+                          else "provisional"))
     return render_list(result.items, lang, header=header, notes=notes)
 
 

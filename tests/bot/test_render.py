@@ -179,3 +179,17 @@ def test_a_malformed_fresh_value_is_escaped():
     [message] = render_list([item], "en", header="h")
     assert html.escape("<b>²&") in message.text
     assert_valid_html(message.text)
+
+
+def test_the_provisional_note_names_the_ranker_truthfully():
+    from bot.handlers.common import list_messages
+    from bot.services.lists import ListResult
+
+    items = [Recommendation(make_video(3), 40)]
+    [content] = list_messages(ListResult(items, True, ranker="content"), "en", header="h")
+    assert "creators, zones and words you watch" in content.text
+    assert "quality order" not in content.text
+    [quality] = list_messages(ListResult(items, True, ranker="quality"), "zh", header="h")
+    assert "按质量排序" in quality.text
+    [personal] = list_messages(ListResult(items, False, ranker="model"), "en", header="h")
+    assert "no personal model" not in personal.text
