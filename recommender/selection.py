@@ -37,7 +37,6 @@ from recommender.text import title_tokens
 from storage.records import Video
 
 RANKERS = ("model", "content", "freq", "tfidf")
-SIMPLE_RANKERS = ("content", "freq", "tfidf")
 MIN_POSITIVES = 50
 MIN_NEGATIVES = 10
 SELECT_MARGIN = 0.005
