@@ -188,7 +188,7 @@ def format_age(seconds: float, lang: str) -> str:
     return text(lang, "age_days", n=minutes // 1440)
 
 
-SIMPLE_RANKER_ORDER = ("model", "content", "tfidf", "freq")
+RANKER_ORDER = ("model", "content", "tfidf", "freq")
 
 
 def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> str:
@@ -198,7 +198,7 @@ def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> s
     ``positives``, ``min_positives``); see Recommender.serving_summary.
     """
     served = summary.get("served", "content")
-    if served not in SIMPLE_RANKER_ORDER:
+    if served not in RANKER_ORDER:
         served = "content"
     reason = summary.get("served_reason", "pending")
     ranker = text(lang, f"ranker_{served}")
@@ -212,7 +212,7 @@ def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> s
     if reason != "best" or not isinstance(figure, (int, float)):
         return text(lang, "serving_no_holdout", ranker=ranker) + when
     others = [f"{text(lang, f'ranker_short_{name}')} {round(100 * summary[f'auc_{name}'])}%"
-              for name in SIMPLE_RANKER_ORDER
+              for name in RANKER_ORDER
               if name != served and isinstance(summary.get(f"auc_{name}"), (int, float))]
     out = text(lang, "serving_best", ranker=ranker, pct=round(100 * figure))
     if others:
