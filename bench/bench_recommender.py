@@ -132,6 +132,12 @@ def main() -> int:
             t0 = time.perf_counter()
             rec._load(record.path)
             load_times.append(time.perf_counter() - t0)
+        new_model_times = []
+        for _ in range(20):          # a newly registered model: model and context reloaded
+            storage.register_model(tg_id, record.path, dict(record.metrics), record.n_records)
+            t0 = time.perf_counter()
+            rec.rank(tg_id, candidates, 10, channel="hot")
+            new_model_times.append(time.perf_counter() - t0)
         # right after a write: a 👎 (disliked set re-read), a sync (history + context rebuilt)
         after_dislike, after_sync = [], []
         behaviour = storage.load_behaviour(tg_id)
@@ -163,6 +169,9 @@ def main() -> int:
         print(f"  rank, cache miss           p50 {percentile_ms(miss_times, 50):6.2f} ms   "
               f"p95 {percentile_ms(miss_times, 95):6.2f} ms   ({len(miss_times)} runs, "
               f"history read, model loaded, context rebuilt)")
+        print(f"  rank after a new model     p50 {percentile_ms(new_model_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(new_model_times, 95):6.2f} ms   ({len(new_model_times)} runs, "
+              f"history cached; model loaded, context rebuilt)")
         print(f"  model load alone           p50 {percentile_ms(load_times, 50):6.2f} ms   "
               f"p95 {percentile_ms(load_times, 95):6.2f} ms   (weights, vocabulary, plan)")
         print(f"  first rank of this process (model load, jieba dictionary) "
