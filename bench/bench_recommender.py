@@ -6,11 +6,16 @@
     Recommender.train (worker process, Storage, registry), including the per-user choice of
     the serving ranker (TF-IDF fit, hold-out scoring of every ranker) — the first job of a
     fresh worker (process start, TensorFlow import, graph tracing) is reported separately;
-(b) warm scoring latency for 200 candidates: the compiled scorer alone, the whole warm
-    Recommender.rank (revision check, cached history/context, features, scoring, reasons), and
-    rank right after a write that invalidates part of the cache (a 👎; a history sync);
+(b) scoring latency for 200 candidates: the numpy scorer alone (what serves), the whole warm
+    Recommender.rank (revision check, cached history/context, features, scoring, reasons), rank
+    right after a write that invalidates part of the cache (a 👎; a history sync), and a
+    cache-miss rank (everything of the user dropped: history read, model files loaded into the
+    numpy scorer, context rebuilt) with the model load alone;
 (c) model file size (weights .npz + vocabulary .json + plan .json);
-(d) peak RSS of the training worker process (and of this serving process).
+(d) peak RSS of the training worker process and of this serving process, and whether serving
+    imported TensorFlow — both taken before (e);
+(e) the Keras scorer on the same inputs, for comparison: its latency and the largest
+    |numpy - keras| score difference (this imports TensorFlow here, after (d)).
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from models import Scorer, load_model  # noqa: E402
+from models import NumpyScorer  # noqa: E402
 from recommender import Recommender  # noqa: E402
 from recommender.features import Vocabulary, encode_candidates, serving_context  # noqa: E402
 from recommender.synthetic import make_catalogue, make_user  # noqa: E402
@@ -100,10 +105,10 @@ def main() -> int:
         watched = {v.bvid for v in storage.load_behaviour(tg_id)}
         candidates = [v for v in catalogue.videos if v.bvid not in watched][:200]
         started = time.perf_counter()
-        rec.rank(tg_id, candidates, 10, channel="hot")          # load + trace (cold)
+        rec.rank(tg_id, candidates, 10, channel="hot")          # first of this process
         cold_rank = time.perf_counter() - started
         vocab = Vocabulary.from_json(vocab_path_for(record.path).read_text(encoding="utf-8"))
-        scorer = Scorer(load_model(record.path)[0])
+        scorer = NumpyScorer.load(record.path)
         inputs = encode_candidates(candidates, serving_context(storage.load_behaviour(tg_id),
                                                                vocab), vocab)
         for _ in range(10):
@@ -118,6 +123,21 @@ def main() -> int:
             t0 = time.perf_counter()
             rec.rank(tg_id, candidates, 10, channel="hot")
             rank_times.append(time.perf_counter() - t0)
+        miss_times, load_times = [], []
+        for _ in range(max(20, args.repeats // 4)):
+            rec.forget(tg_id)                                   # a user not in the cache
+            t0 = time.perf_counter()
+            rec.rank(tg_id, candidates, 10, channel="hot")
+            miss_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            rec._load(record.path)
+            load_times.append(time.perf_counter() - t0)
+        new_model_times = []
+        for _ in range(20):          # a newly registered model: model and context reloaded
+            storage.register_model(tg_id, record.path, dict(record.metrics), record.n_records)
+            t0 = time.perf_counter()
+            rec.rank(tg_id, candidates, 10, channel="hot")
+            new_model_times.append(time.perf_counter() - t0)
         # right after a write: a 👎 (disliked set re-read), a sync (history + context rebuilt)
         after_dislike, after_sync = [], []
         behaviour = storage.load_behaviour(tg_id)
@@ -136,7 +156,7 @@ def main() -> int:
             after_sync.append(time.perf_counter() - t0)
         print()
         print(f"scoring 200 candidates (user with {users[tg_id]} records):")
-        print(f"  compiled scorer alone      p50 {percentile_ms(scorer_times, 50):6.2f} ms   "
+        print(f"  numpy scorer alone         p50 {percentile_ms(scorer_times, 50):6.2f} ms   "
               f"p95 {percentile_ms(scorer_times, 95):6.2f} ms   ({len(scorer_times)} runs)")
         print(f"  Recommender.rank, warm     p50 {percentile_ms(rank_times, 50):6.2f} ms   "
               f"p95 {percentile_ms(rank_times, 95):6.2f} ms   ({len(rank_times)} runs, "
@@ -146,17 +166,43 @@ def main() -> int:
         print(f"  rank right after a sync    p50 {percentile_ms(after_sync, 50):6.2f} ms   "
               f"p95 {percentile_ms(after_sync, 95):6.2f} ms   ({len(after_sync)} runs, "
               f"history re-read, context rebuilt)")
-        print(f"  first rank of this process (TensorFlow import, model load, trace) "
+        print(f"  rank, cache miss           p50 {percentile_ms(miss_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(miss_times, 95):6.2f} ms   ({len(miss_times)} runs, "
+              f"history read, model loaded, context rebuilt)")
+        print(f"  rank after a new model     p50 {percentile_ms(new_model_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(new_model_times, 95):6.2f} ms   ({len(new_model_times)} runs, "
+              f"history cached; model loaded, context rebuilt)")
+        print(f"  model load alone           p50 {percentile_ms(load_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(load_times, 95):6.2f} ms   (weights, vocabulary, plan)")
+        print(f"  first rank of this process (model load, jieba dictionary) "
               f"{cold_rank * 1000:.0f} ms")
         print()
         print(f"model files: weights {model_bytes / 1e6:.3f} MB + vocabulary and plan "
               f"{vocab_bytes / 1e6:.3f} MB = {(model_bytes + vocab_bytes) / 1e6:.3f} MB per user")
         rec.close()                                    # joins the worker: its rusage is final
         storage.close()
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    serving_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: training worker {worker_peak:.0f} MB; this serving process "
-          f"{serving_peak:.0f} MB")
+        worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        serving_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        imported_tf = any(m.split(".")[0] in ("tensorflow", "keras") for m in sys.modules)
+        print(f"peak RSS: training worker {worker_peak:.0f} MB; this serving process "
+              f"{serving_peak:.0f} MB (tensorflow imported for serving: {imported_tf})")
+
+        from models import Scorer, load_model       # TensorFlow, for the comparison only
+
+        keras_scorer = Scorer(load_model(record.path)[0])
+        for _ in range(10):
+            keras_scorer(inputs)
+        keras_times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            keras_scorer(inputs)
+            keras_times.append(time.perf_counter() - t0)
+        diff = float(np.max(np.abs(keras_scorer(inputs) - scorer(inputs))))
+        same_order = bool(np.array_equal(np.argsort(-keras_scorer(inputs), kind="stable"),
+                                         np.argsort(-scorer(inputs), kind="stable")))
+        print(f"Keras scorer (comparison)    p50 {percentile_ms(keras_times, 50):6.2f} ms   "
+              f"p95 {percentile_ms(keras_times, 95):6.2f} ms; max |numpy - keras| {diff:.2e}, "
+              f"same order: {same_order}")
     return 0
 
 

@@ -139,6 +139,9 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     services = BotServices.create(settings, storage, bilibili, recommender)
 
     async def post_init(application: Application) -> None:
+        from recommender.text import warm_up  # jieba's dictionary, off the event loop
+
+        application.bot_data["tokenizer_warm_up"] = warm_up()
         loop = asyncio.get_running_loop()
         recommender.on_model_unreadable = (
             lambda tg_id: loop.call_soon_threadsafe(retrain_soon, services, tg_id))

@@ -20,7 +20,8 @@ padding pools to a zero vector (never NaN). Output: sigmoid probability of engag
 
 The model file is one ``.npz`` holding the weights plus the ``ModelSpec`` as JSON
 (``weights_to_bytes``; the recommender writes it atomically through storage); loading rebuilds the graph from the spec and sets
-the weights, so a loaded model scores bit-identically.
+the weights, so a loaded model scores bit-identically. Serving does not use this module's
+Keras side: ``models.numpy_scorer`` runs the same forward pass in numpy from the same file.
 """
 from __future__ import annotations
 

@@ -18,6 +18,24 @@ _KEEP = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]")
 _MAX_TITLE_CHARS = 200
 
 
+def warm_up() -> threading.Thread | None:
+    """Load jieba's dictionary (seconds) now, in a daemon thread, so that no user's first
+    request pays for it: call at start-up. None when it is loaded already; a tokenization that
+    comes first simply waits for the same load."""
+    if _initialised:
+        return None
+    thread = threading.Thread(target=_warm, name="jieba-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm() -> None:
+    try:
+        _jieba()
+    except Exception:  # noqa: BLE001 - the first tokenization will retry and report
+        logging.getLogger(__name__).exception("loading jieba's dictionary failed")
+
+
 def _jieba():
     import jieba
 

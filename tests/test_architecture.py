@@ -15,8 +15,9 @@ FORBIDDEN = {
                 "keras"},
     "models": {"telegram", "bot", "bilibili", "recommender", "storage", "requests"},
     "bilibili": {"telegram", "bot", "recommender", "models", "sqlite3", "tensorflow", "keras"},
+    # recommender/ serves in the bot process: TensorFlow only ever through models/ in the worker
     "recommender": {"telegram", "bot", "bilibili", "requests", "urllib", "http", "httpx",
-                    "socket"},
+                    "socket", "tensorflow", "keras"},
     "bot": set(),
 }
 # bilibili/ may use the shared records of storage/, never the database
@@ -77,6 +78,14 @@ def test_only_bot_imports_telegram():
             assert not any(
                 n.split(".")[0] == "telegram" for n in imported_modules(path)
             ), f"{path.relative_to(ROOT)} imports telegram"
+
+
+def test_the_numpy_scorer_needs_only_numpy():
+    """The serving forward pass: numpy and the framework-free file reader, nothing else."""
+    allowed = {"__future__", "numpy", "pathlib", "models", "models.wide_deep"}
+    names = {n for n in imported_modules(ROOT / "models" / "numpy_scorer.py")
+             if not n.startswith(("__future__.", "pathlib.", "models.wide_deep."))}
+    assert names <= allowed, names - allowed
 
 
 def test_the_checker_sees_imports(tmp_path):

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import subprocess
+import sys
+import textwrap
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -45,6 +50,52 @@ def test_training_in_the_worker_registers_the_model(setup):
     assert record is not None and record.path.exists()
     assert record.metrics["auc"] == report.metrics["auc"]
     assert record.n_records == report.n_records == storage.count_behaviour(USER)
+
+
+SERVE_WITHOUT_TF = textwrap.dedent("""
+    import json, shutil, sys
+    from pathlib import Path
+
+    sys.path.insert(0, sys.argv[1])
+    model, data_dir = Path(sys.argv[2]), Path(sys.argv[3])
+    import numpy as np
+    import bot.app  # noqa: F401  - the bot's composition root, as the bot process imports it
+    from recommender import Recommender
+    from recommender.synthetic import make_catalogue, make_user
+    from recommender.training import plan_path_for, vocab_path_for
+    from storage import Storage, load_or_create_key
+
+    catalogue = make_catalogue(np.random.default_rng(7), n_videos=1200, n_authors=120)
+    user = make_user(catalogue, np.random.default_rng(8), n_watches=260, n_popular=60,
+                     n_feed=120)
+    storage = Storage(data_dir, load_or_create_key(data_dir, None))
+    storage.ensure_user(1)
+    storage.save_behaviour(1, user.behaviour)
+    target = storage.model_dir(1) / model.name
+    for source in (model, vocab_path_for(model), plan_path_for(model)):
+        shutil.copyfile(source, target.with_name(source.name))
+    storage.register_model(1, target, {}, len(user.behaviour))
+    rec = Recommender(storage)
+    ranked = rec.rank(1, user.pool, 10, channel="hot")
+    print(json.dumps({"ranker": ranked.ranker, "n": len(ranked.items),
+                      "modules": sorted({m.split(".")[0] for m in sys.modules
+                                         if m.split(".")[0] in ("tensorflow", "keras")})}))
+""")
+
+
+def test_serving_a_trained_model_never_imports_tensorflow(setup, tmp_path):
+    """In a fresh process (other tests import TensorFlow here): the bot's modules, a Recommender
+    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras."""
+    storage, _rec, _report, _ = setup
+    model = storage.latest_model(USER).path
+    assert ServingPlan.from_json(plan_path_for(model).read_text("utf-8")).served == "model"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", SERVE_WITHOUT_TF, str(root), str(model),
+                           str(tmp_path / "data")], capture_output=True, text=True, timeout=300,
+                          cwd=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"ranker": "model", "n": 10, "modules": []}
 
 
 def test_rank_with_model_drops_watched_sent_and_disliked(setup, user):
