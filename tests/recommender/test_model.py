@@ -12,6 +12,7 @@ from recommender.features import Vocabulary, encode_candidates, serving_context
 from recommender.selection import REASON_FEW_POSITIVES, REASON_NO_NEGATIVES, ServingPlan
 from recommender.training import TrainingData, plan_path_for, train_user_model, vocab_path_for
 from storage.records import Video
+from tests.recommender.conftest import odd_videos
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +27,6 @@ def trained(user, trainers, tmp_path_factory):
                               time_cap_s=60, trainers=trainers)
     assert result.accepted, result.message
     return result
-
-
-def odd_videos() -> list[Video]:
-    return [Video(bvid="e1"),                                             # empty everything
-            Video(bvid="e2", title="", owner_mid=987654321, tname="前所未见的分区",
-                  tags=("完全陌生的标签",)),
-            Video(bvid="e3", title="！！！……", view=0, like=0, coin=None),
-            Video(bvid="e4", title="qwertyuiop 未知词汇组合", owner_mid=1, view=10**9,
-                  like=10**9, coin=10**9, favorite=10**9)]
 
 
 def test_saved_and_loaded_model_scores_identically(user, trained, trainers):

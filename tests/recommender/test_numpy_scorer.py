@@ -11,6 +11,7 @@ from models.numpy_scorer import NumpyScorer, weight_layout
 from recommender.features import Vocabulary, encode_candidates, serving_context
 from recommender.training import TrainingData, train_user_model, vocab_path_for
 from storage.records import Video
+from tests.recommender.conftest import odd_videos
 
 TOLERANCE = 1e-5
 
@@ -42,15 +43,6 @@ def countless(user, trainers, tmp_path_factory):
     vocab = Vocabulary.from_json(vocab_path_for(result.model_path).read_text("utf-8"))
     assert "view" not in vocab.fields
     return result.model_path, behaviour
-
-
-def odd_videos() -> list[Video]:
-    return [Video(bvid="e1"),
-            Video(bvid="e2", title="", owner_mid=987654321, tname="前所未见的分区",
-                  tags=("完全陌生的标签",)),
-            Video(bvid="e3", title="！！！……", view=0, like=0, coin=None),
-            Video(bvid="e4", title="qwertyuiop 未知词汇组合", owner_mid=1, view=10**9,
-                  like=10**9, coin=10**9, favorite=10**9)]
 
 
 def both_scores(path, history, candidates):
