@@ -1,4 +1,4 @@
-"""Storage: SQLite schema and migrations, encrypted credentials, model files.
+"""Storage: SQLite or PostgreSQL (storage/backends.py), migrations, encrypted credentials, files.
 
 ``Storage`` (storage/db.py) is the only way the rest of BiliRec reads or writes user data; the
 schema lives in storage/schema.py, the credentials key in storage/crypto.py, atomic file writes
@@ -6,7 +6,7 @@ and per-user model directories in storage/files.py.
 """
 from storage.records import Credentials, Impression, Video, merge_videos
 from storage.errors import (CredentialsUnreadable, KeyMissing, SchemaVersionError,
-                            StorageClosed, StorageError)
+                            StorageClosed, StorageError, StorageUnavailable)
 from storage.crypto import load_or_create_key
 from storage.db import DigestSetting, ModelRecord, Storage, UserRecord
 
@@ -14,4 +14,5 @@ __all__ = [
     "Storage", "UserRecord", "ModelRecord", "DigestSetting", "load_or_create_key",
     "Video", "Credentials", "Impression", "merge_videos",
     "StorageError", "CredentialsUnreadable", "KeyMissing", "SchemaVersionError", "StorageClosed",
+    "StorageUnavailable",
 ]

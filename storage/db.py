@@ -1,9 +1,11 @@
-"""Storage: one SQLite database per data directory, shared by every thread of the bot.
+"""Storage: one database (SQLite in the data directory, or PostgreSQL), shared by every thread.
 
-One connection guarded by a lock (SQLite serialises writers anyway); WAL journal, foreign keys,
-``secure_delete`` so erased rows are overwritten rather than left in free pages. Credentials are
-Fernet-encrypted before they reach SQL, so no cookie value is ever written to the database, its
-WAL or its shared-memory file. The schema and its migrations live in storage/schema.py.
+One connection guarded by a lock; the engine-specific parts (SQLite's WAL journal, foreign keys
+and ``secure_delete`` so erased rows are overwritten; PostgreSQL's reconnects) live in
+storage/backends.py, and every query here runs on both. Credentials are Fernet-encrypted before
+they reach SQL, so no cookie value is ever written to the database or its journal. The schema and
+its migrations live in storage/schema.py; model files live under the data directory (shared by
+every machine when the database is PostgreSQL).
 """
 from __future__ import annotations
 
@@ -22,21 +24,21 @@ from typing import Callable, Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage import schema
+from storage.backends import DB_FILENAME, PostgresBackend, SqliteBackend, open_backend
 from storage.codec import video_from_json, video_to_json
 from storage.crypto import CredentialCipher
-from storage.errors import CredentialsUnreadable, StorageClosed, StorageError
+from storage.errors import (CredentialsUnreadable, StorageClosed, StorageError,
+                            StorageUnavailable)
 from storage.files import remove_user_files, tighten_data_dir, user_model_dir
 from storage.records import Credentials, Impression, Video, merge_videos
 
 logger = logging.getLogger(__name__)
 
-DB_FILENAME = "bilirec.sqlite3"
 DEFAULT_LANGUAGE = "zh"
 # candidate videos kept per user and source; older ones are dropped
 DEFAULT_POOL_CAP = 1000
 # impressions kept per user (whole batches; the oldest are dropped)
 DEFAULT_IMPRESSION_CAP = 5000
-BUSY_TIMEOUT_MS = 10_000
 # SQLite's default limit on host parameters is 999 on old builds
 _CHUNK = 500
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -90,14 +92,6 @@ def _json_number(value):
     raise TypeError(f"metric value of type {type(value).__name__} is not JSON serialisable")
 
 
-def _create_private(path: Path) -> None:
-    """Create an empty file with mode 0600 unless it exists."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
-
-
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -106,50 +100,54 @@ def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
 class Storage:
     """Everything BiliRec keeps about its users. Thread-safe; migrations run on open."""
 
-    def __init__(self, data_dir: str | os.PathLike, secret_key: bytes, *,
+    def __init__(self, data_dir: str | os.PathLike, secret_key: bytes | None, *,
+                 database_url: str | None = None,
                  pool_cap: int = DEFAULT_POOL_CAP,
                  impression_cap: int = DEFAULT_IMPRESSION_CAP,
                  clock: Callable[[], float] = time.time):
+        """Open the database ``database_url`` names (default: SQLite in ``data_dir``) and
+        migrate it. ``secret_key`` None: credentials cannot be read or written (the training
+        worker never needs them)."""
         self.data_dir = Path(data_dir)
         tighten_data_dir(self.data_dir)
-        self.path = self.data_dir / DB_FILENAME
-        _create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
-        self._cipher = CredentialCipher(secret_key)
+        self._cipher = CredentialCipher(secret_key) if secret_key is not None else None
         self._pool_cap = pool_cap
         self._impression_cap = impression_cap
         self._clock = clock
         self._lock = threading.RLock()
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            for pragma in ("synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
-                           "temp_store = MEMORY", f"busy_timeout = {BUSY_TIMEOUT_MS}"):
-                conn.execute(f"PRAGMA {pragma}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal":
-                logger.warning("SQLite refused WAL mode for %s (using %s)", self.path, mode)
-            schema.migrate(conn)
+            backend = open_backend(database_url, self.data_dir)
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
+        self.path = getattr(backend, "path", None)
+        try:
+            schema.migrate(backend)
         except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+            backend.close()
+            raise StorageError(f"cannot open the database {backend.describe()}: {exc}") from exc
+        except backend.lost as exc:
+            backend.close()
+            raise StorageUnavailable(f"the database {backend.describe()} failed during "
+                                     f"migration ({type(exc).__name__})") from None
         except BaseException:
-            conn.close()
+            backend.close()
             raise
-        self._conn: sqlite3.Connection | None = conn
+        self._backend: SqliteBackend | PostgresBackend | None = backend
+
+    @property
+    def engine(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self._backend_or_raise().name
 
     # --- plumbing -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Checkpoint the WAL into the database file and close. Safe to call twice."""
+        """Checkpoint SQLite's WAL into the database file and close. Safe to call twice."""
         with self._lock:
-            if self._conn is None:
+            if self._backend is None:
                 return
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error as exc:
-                logger.warning("WAL checkpoint on close failed: %s", exc)
-            self._conn.close()
-            self._conn = None
+            self._backend.close()
+            self._backend = None
 
     def __enter__(self) -> "Storage":
         return self
@@ -157,39 +155,52 @@ class Storage:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
+    def _backend_or_raise(self) -> SqliteBackend | PostgresBackend:
+        if self._backend is None:
             raise StorageClosed("storage is closed")
-        return self._conn
+        return self._backend
+
+    def _connection(self):
+        """The backend's open connection (reconnected first when it was lost)."""
+        return self._backend_or_raise().connection()
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self):
         with self._lock:
-            yield self._connection()
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction under the lock: committed on success, rolled back on any error."""
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
+            backend = self._backend_or_raise()
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                yield backend.connection()
+            except backend.lost as exc:
+                raise StorageUnavailable(f"the database connection was lost "
+                                         f"({type(exc).__name__})") from None
+
+    @contextlib.contextmanager
+    def _write(self):
+        """One transaction under the lock: committed on success, rolled back on any error
+        (a lost connection: rolled back by the server, StorageUnavailable)."""
+        with self._lock:
+            backend = self._backend_or_raise()
+            try:
+                backend.begin()
+                try:
+                    yield backend.connection()
+                    backend.commit()
+                except BaseException:
+                    backend.rollback()
+                    raise
+            except backend.lost as exc:
+                raise StorageUnavailable(f"the database connection was lost; nothing of the "
+                                         f"write was kept ({type(exc).__name__})") from None
 
     def _ensure(self, conn: sqlite3.Connection, tg_id: int,
                 language: str = DEFAULT_LANGUAGE) -> None:
-        conn.execute("INSERT OR IGNORE INTO users (tg_id, language, created_at) VALUES (?, ?, ?)",
+        conn.execute("INSERT INTO users (tg_id, language, created_at) VALUES (?, ?, ?) "
+                     "ON CONFLICT (tg_id) DO NOTHING",
                      (_check_tg_id(tg_id), language, int(self._clock())))
 
-    @staticmethod
-    def _bump(conn: sqlite3.Connection, tg_id: int, part: str) -> None:
+    def _bump(self, conn, tg_id: int, part: str) -> None:
         """Give the user's ``part`` a new revision number, inside the caller's transaction."""
-        conn.execute("INSERT OR REPLACE INTO revisions (tg_id, part) VALUES (?, ?)", (tg_id, part))
+        conn.execute(self._backend.bump_sql, (tg_id, part))
 
     # --- revisions ------------------------------------------------------------------------
 
@@ -249,9 +260,14 @@ class Storage:
 
     # --- credentials ----------------------------------------------------------------------
 
+    def _credential_cipher(self) -> CredentialCipher:
+        if self._cipher is None:
+            raise StorageError("this storage was opened without the credentials key")
+        return self._cipher
+
     def save_credentials(self, tg_id: int, creds: Credentials) -> None:
         """Store (replace) the user's Bilibili login, encrypted."""
-        token = self._cipher.encrypt(creds)
+        token = self._credential_cipher().encrypt(creds)
         with self._write() as conn:
             self._ensure(conn, tg_id)
             conn.execute("INSERT INTO credentials (tg_id, token, updated_at) VALUES (?, ?, ?) "
@@ -266,16 +282,17 @@ class Storage:
                                (_check_tg_id(tg_id),)).fetchone()
         if row is None:
             return None
-        return self._cipher.decrypt(row[0])
+        return self._credential_cipher().decrypt(row[0])
 
     def unreadable_credentials(self) -> list[int]:
         """The users whose stored credentials this key cannot decrypt (key changed, corrupt)."""
         with self._read() as conn:
             rows = conn.execute("SELECT tg_id, token FROM credentials ORDER BY tg_id").fetchall()
         unreadable = []
+        cipher = self._credential_cipher()
         for tg_id, token in rows:
             try:
-                self._cipher.decrypt(token)
+                cipher.decrypt(token)
             except CredentialsUnreadable:
                 unreadable.append(tg_id)
         return unreadable
@@ -316,7 +333,8 @@ class Storage:
         """The user's behaviour records, newest view_at first (unwatched ones last)."""
         with self._read() as conn:
             rows = conn.execute("SELECT video FROM behaviour WHERE tg_id = ? "
-                                "ORDER BY view_at DESC, rowid", (_check_tg_id(tg_id),)).fetchall()
+                                f"ORDER BY view_at DESC, {self._backend.tiebreak}",
+                                (_check_tg_id(tg_id),)).fetchall()
         return [video_from_json(row[0]) for row in rows]
 
     def count_behaviour(self, tg_id: int) -> int:
@@ -373,8 +391,8 @@ class Storage:
                 "video = excluded.video, seen_at = excluded.seen_at, "
                 "position = excluded.position", rows)
             conn.execute(
-                "DELETE FROM pools WHERE tg_id = ? AND source = ? AND rowid NOT IN ("
-                " SELECT rowid FROM pools WHERE tg_id = ? AND source = ?"
+                "DELETE FROM pools WHERE tg_id = ? AND source = ? AND bvid NOT IN ("
+                " SELECT bvid FROM pools WHERE tg_id = ? AND source = ?"
                 " ORDER BY seen_at DESC, position LIMIT ?)",
                 (tg_id, source, tg_id, source, self._pool_cap))
             self._bump(conn, tg_id, "pool")
@@ -428,7 +446,7 @@ class Storage:
                 " (SELECT p.video FROM pools p WHERE p.tg_id = f.tg_id AND p.bvid = f.bvid"
                 "  ORDER BY p.seen_at DESC LIMIT 1)) "
                 "FROM feedback f LEFT JOIN behaviour b ON b.tg_id = f.tg_id AND b.bvid = f.bvid "
-                "WHERE f.tg_id = ? ORDER BY f.at DESC, f.rowid DESC",
+                f"WHERE f.tg_id = ? ORDER BY f.at DESC, f.{self._backend.tiebreak} DESC",
                 (_check_tg_id(tg_id),)).fetchall()
         return [(video_from_json(text) if text else Video(bvid=bvid), value)
                 for bvid, value, text in rows]
@@ -584,11 +602,12 @@ class Storage:
     def erase_user(self, tg_id: int) -> None:
         """Remove every row of the user in every table and their model files.
 
-        Rows are overwritten on delete (secure_delete) and the WAL is checkpointed and
-        truncated, so no copy of the erased data lingers in the database files."""
+        On SQLite rows are overwritten on delete (secure_delete) and the WAL is checkpointed and
+        truncated, so no copy of the erased data lingers in the database files; PostgreSQL
+        reclaims the deleted rows' space itself (autovacuum)."""
         _check_tg_id(tg_id)
         with self._write() as conn:
-            tables = schema.per_user_tables(conn)
+            tables = self._backend.per_user_tables()
             # children first; users last (the foreign keys would cascade anyway)
             for table in sorted(tables, key=lambda name: name == "users"):
                 conn.execute(f'DELETE FROM "{table}" WHERE tg_id = ?', (tg_id,))
@@ -599,8 +618,7 @@ class Storage:
         logger.info("erased user %s", tg_id)
 
     def checkpoint(self) -> None:
-        """Copy the WAL into the database file and truncate the WAL to zero bytes."""
-        with self._read() as conn:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
-            logger.warning("WAL checkpoint incomplete: another reader holds the database")
+        """SQLite: copy the WAL into the database file and truncate the WAL to zero bytes."""
+        with self._read():
+            if not self._backend.checkpoint():
+                logger.warning("WAL checkpoint incomplete: another reader holds the database")

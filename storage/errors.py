@@ -23,3 +23,8 @@ class StorageClosed(StorageError):
 class KeyMissing(StorageError):
     """The key file is gone but the database holds encrypted credentials: a new key would
     silently make them unreadable, so none is generated."""
+
+
+class StorageUnavailable(StorageError):
+    """The database server cannot be reached (after bounded retries) or the connection was lost
+    mid-transaction; nothing of that transaction was written. The next call reconnects."""

@@ -1,6 +1,8 @@
 """The one module that owns the SQL schema: versioned migrations applied in order.
 
-The schema version lives in ``PRAGMA user_version``. Each migration is a tuple of SQL statements;
+The migrations are written once, in SQLite's type names; PostgreSQL runs the same statements with
+its own (storage.backends). The schema version lives in ``PRAGMA user_version`` (SQLite) or the
+table ``schema_version`` (PostgreSQL). Each migration is a tuple of SQL statements;
 ``migrate`` applies the missing ones in order, each inside its own transaction together with the
 version bump, so a failure leaves the database at the previous version with nothing half-done.
 Every table holds per-user data keyed by a ``tg_id`` column (``erase_user`` relies on that, and a
@@ -132,45 +134,55 @@ MIGRATIONS: tuple[Migration, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def schema_version(conn: sqlite3.Connection) -> int:
+def _backend(target):
+    """A backend for a bare sqlite3 connection (tests and tools pass one); others as given."""
+    if isinstance(target, sqlite3.Connection):
+        from storage.backends import SqliteBackend
+
+        return SqliteBackend(target)
+    return target
+
+
+def schema_version(target) -> int:
     """The version the database is at (0 for a new, empty one)."""
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return _backend(target).schema_version()
 
 
-def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+def migrate(target, migrations: Sequence[Migration] = MIGRATIONS) -> int:
     """Bring the database up to ``len(migrations)``; returns the number of steps applied.
 
-    ``conn`` must be in autocommit mode (``isolation_level=None``) so the explicit transactions
-    here are the only ones. Raises SchemaVersionError for a database newer than this code."""
-    current = schema_version(conn)
-    target = len(migrations)
-    if current > target:
+    ``target`` is a backend (storage.backends) or an autocommit sqlite3 connection
+    (``isolation_level=None``), so the explicit transactions here are the only ones. The same
+    migrations run on PostgreSQL with its type names (``backend.ddl``). Raises
+    SchemaVersionError for a database newer than this code."""
+    backend = _backend(target)
+    current = backend.schema_version()
+    target_version = len(migrations)
+    if current > target_version:
         raise SchemaVersionError(
-            f"database schema version {current} is newer than this BiliRec knows ({target})")
+            f"database schema version {current} is newer than this BiliRec knows "
+            f"({target_version})")
     applied = 0
-    for version in range(current + 1, target + 1):
-        conn.execute("BEGIN IMMEDIATE")
+    for version in range(current + 1, target_version + 1):
+        backend.begin()
         try:
-            # re-read under the write lock: another process may have migrated meanwhile
-            if schema_version(conn) >= version:
-                conn.execute("ROLLBACK")
+            backend.lock_schema()
+            # re-read under the lock: another process may have migrated meanwhile
+            if backend.schema_version() >= version:
+                backend.rollback()
                 continue
             for statement in migrations[version - 1]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {int(version)}")
-            conn.execute("COMMIT")
+                backend.connection().execute(backend.ddl(statement))
+            backend.set_schema_version(version)
+            backend.commit()
         except BaseException:
-            conn.execute("ROLLBACK")
+            backend.rollback()
             raise
         applied += 1
         logger.info("storage schema migrated to version %d", version)
     return applied
 
 
-def per_user_tables(conn: sqlite3.Connection) -> list[str]:
+def per_user_tables(target) -> list[str]:
     """Every table that has a ``tg_id`` column, read from the database itself."""
-    names = [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name")]
-    return [name for name in names
-            if any(col[1] == "tg_id" for col in conn.execute(f'PRAGMA table_info("{name}")'))]
+    return _backend(target).per_user_tables()

@@ -1,9 +1,14 @@
-"""Fixtures for the storage tests: a fresh data directory, its key and an open Storage."""
+"""Fixtures for the storage tests: a fresh data directory, its key and an open Storage.
+
+``database_url`` runs each test that uses it (through ``store`` or ``open_store``) on SQLite and
+on a real PostgreSQL (a schema of its own; skipped without a server, failed on CI).
+"""
 from __future__ import annotations
 
 import pytest
 
 from storage import Storage, load_or_create_key
+from tests.services import PostgresSchema, need_postgres
 
 
 class FakeClock:
@@ -36,7 +41,38 @@ def clock():
 
 
 @pytest.fixture
-def store(data_dir, key, clock):
-    storage = Storage(data_dir, key, clock=clock)
-    yield storage
-    storage.close()
+def postgres_schema():
+    need_postgres()
+    schema = PostgresSchema()
+    try:
+        yield schema
+    finally:
+        schema.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    """None (SQLite in the data directory) or the URL of a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_schema").url
+
+
+@pytest.fixture
+def open_store(data_dir, key, database_url):
+    """Storage(...) on this test's database; every one opened is closed at the end."""
+    opened: list[Storage] = []
+
+    def open_(**options) -> Storage:
+        storage = Storage(data_dir, key, database_url=database_url, **options)
+        opened.append(storage)
+        return storage
+
+    yield open_
+    for storage in opened:
+        storage.close()
+
+
+@pytest.fixture
+def store(open_store, clock):
+    return open_store(clock=clock)

@@ -10,10 +10,10 @@ THREADS = 8
 ROUNDS = 40
 
 
-def test_threads_share_one_storage(data_dir, key):
+def test_threads_share_one_storage(open_store):
     errors: list[BaseException] = []
     barrier = threading.Barrier(THREADS)
-    with Storage(data_dir, key) as store:
+    with open_store() as store:
         def work(worker: int) -> None:
             try:
                 barrier.wait()
@@ -53,11 +53,11 @@ def test_threads_share_one_storage(data_dir, key):
         assert len(store.sent_bvids(1, "hot")) == THREADS * ROUNDS
 
 
-def test_asyncio_to_thread(data_dir, key):
+def test_asyncio_to_thread(open_store):
     async def main(store: Storage) -> list[int]:
         await asyncio.gather(*(asyncio.to_thread(store.ensure_user, n) for n in range(50)))
         users = await asyncio.to_thread(store.list_users)
         return [user.tg_id for user in users]
 
-    with Storage(data_dir, key) as store:
+    with open_store() as store:
         assert sorted(asyncio.run(main(store))) == list(range(50))

@@ -69,10 +69,10 @@ def test_corrupt_key_file_is_reported(data_dir):
     assert KEY_FILENAME in str(caught.value) and "garbage" not in str(caught.value)
 
 
-def test_wrong_key_gives_credentials_unreadable(data_dir, key):
-    with Storage(data_dir, key) as store:
+def test_wrong_key_gives_credentials_unreadable(data_dir, key, database_url):
+    with Storage(data_dir, key, database_url=database_url) as store:
         store.save_credentials(1, Credentials({"SESSDATA": "sess-WRONGKEY-1"}, "rt-WRONGKEY"))
-    with Storage(data_dir, Fernet.generate_key()) as store:
+    with Storage(data_dir, Fernet.generate_key(), database_url=database_url) as store:
         with pytest.raises(CredentialsUnreadable) as caught:
             store.load_credentials(1)
         text = str(caught.value)

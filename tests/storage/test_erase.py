@@ -101,6 +101,29 @@ def test_erase_user_leaves_nothing(data_dir, key):
         assert store.get_user(GONE) is None and store.get_user(KEPT) is not None
 
 
+def rows_through_storage(store: Storage, tg_id: int) -> dict[str, int]:
+    """Rows of the user in every per-user table, read through the storage's own connection."""
+    with store._read() as conn:
+        return {table: conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE tg_id = ?',
+                                    (tg_id,)).fetchone()[0]
+                for table in per_user_tables(store._backend)}
+
+
+def test_erase_removes_every_row_and_file_on_either_engine(store):
+    populate(store, GONE, GONE_MARKER)
+    populate(store, KEPT, KEPT_MARKER)
+    kept_before = snapshot(store, KEPT)
+    assert all(count > 0 for count in rows_through_storage(store, GONE).values())
+
+    store.erase_user(GONE)
+
+    assert set(rows_through_storage(store, GONE).values()) == {0}
+    assert snapshot(store, GONE) == (None, None, [], [], [], set(), None, None, [], set())
+    assert not (store.data_dir / "models" / str(GONE)).exists()
+    assert snapshot(store, KEPT) == kept_before
+    assert all(count > 0 for count in rows_through_storage(store, KEPT).values())
+
+
 def test_user_can_come_back_after_erase(store):
     populate(store, GONE, GONE_MARKER)
     store.erase_user(GONE)

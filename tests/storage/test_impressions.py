@@ -37,8 +37,8 @@ def test_impressions_come_oldest_first_and_since_filters(store, clock):
     assert store.load_impressions(3) == []
 
 
-def test_the_oldest_batches_beyond_the_cap_are_dropped(data_dir, key, clock):
-    with Storage(data_dir, key, clock=clock, impression_cap=3) as store:
+def test_the_oldest_batches_beyond_the_cap_are_dropped(open_store, clock):
+    with open_store(clock=clock, impression_cap=3) as store:
         store.ensure_user(1)
         store.ensure_user(2)
         for batch in ("a", "b", "c"):

@@ -63,9 +63,9 @@ def test_revisions_are_never_reused_after_erase(store):
     assert store.user_revisions(1)["behaviour"] > highest
 
 
-def test_another_connection_sees_the_bump(store, data_dir, key):
+def test_another_connection_sees_the_bump(store, open_store):
     WRITES["behaviour"](store)
-    with Storage(data_dir, key) as other:
+    with open_store() as other:
         seen = other.user_revisions(1)
         WRITES["feedback"](other)
         assert store.user_revisions(1)["feedback"] > max(seen.values())

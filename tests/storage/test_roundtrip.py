@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 from storage import (Credentials, DigestSetting, ModelRecord, Storage, StorageClosed,
-                     UserRecord, Video)
+                     StorageUnavailable, UserRecord, Video)
 
-from tests.storage.disk import open_db
 
 
 def test_ensure_and_get_user(store, clock):
@@ -105,8 +104,8 @@ def test_video_fields_survive(store):
     assert store.load_pool(1) == [full]
 
 
-def test_pool_order_dedup_and_cap(data_dir, key, clock):
-    with Storage(data_dir, key, clock=clock, pool_cap=3) as store:
+def test_pool_order_dedup_and_cap(open_store, clock):
+    with open_store(clock=clock, pool_cap=3) as store:
         store.save_pool(1, "popular", [Video("P1"), Video("P2"), Video("P1")])
         clock.advance()
         store.save_pool(1, "feed", [Video("F1", title="f"), Video("P2", title="from feed")])
@@ -117,10 +116,9 @@ def test_pool_order_dedup_and_cap(data_dir, key, clock):
         store.save_pool(1, "popular", [Video("P3"), Video("P4")])
         clock.advance()
         store.save_pool(1, "popular", [Video("P5"), Video("P6")])
-        conn = open_db(data_dir)
-        popular = [row[0] for row in conn.execute(
-            "SELECT bvid FROM pools WHERE tg_id = 1 AND source = 'popular'")]
-        conn.close()
+        with store._read() as conn:
+            popular = [row[0] for row in conn.execute(
+                "SELECT bvid FROM pools WHERE tg_id = 1 AND source = 'popular'")]
         assert sorted(popular) == ["P3", "P5", "P6"]   # capped at 3 newest per source
         assert [v.bvid for v in store.load_pool(1)][:3] == ["P5", "P6", "P3"]
         assert store.load_pool(2) == []
@@ -232,12 +230,12 @@ def test_model_path_is_stored_relative_to_data_dir(tmp_path, key):
         assert store.latest_model(1).path == tmp_path / "moved" / "models" / "1" / "m.keras"
 
 
-def test_reopen_keeps_data(data_dir, key):
-    with Storage(data_dir, key) as store:
+def test_reopen_keeps_data(open_store):
+    with open_store() as store:
         store.ensure_user(1, "en")
         store.save_credentials(1, Credentials({"SESSDATA": "v"}, "r"))
         store.save_behaviour(1, [Video("BV1", view_at=1)])
-    with Storage(data_dir, key) as store:
+    with open_store() as store:
         assert store.get_user(1).language == "en"
         assert store.load_credentials(1).refresh_token == "r"
         assert [v.bvid for v in store.load_behaviour(1)] == ["BV1"]
@@ -272,3 +270,28 @@ def test_a_count_of_zero_survives_a_merge_and_none_keeps_the_known_count(store):
     assert (video.view, video.favorite, video.danmaku) == (50, 0, 3)
     store.save_behaviour(1, [Video("BV1", view_at=100, danmaku=0)])
     assert store.load_behaviour(1)[0].danmaku == 0
+
+
+def test_a_lost_postgresql_connection_loses_no_write_and_reconnects(postgres_schema, data_dir,
+                                                                     key):
+    """The server ends the session mid-transaction: that write is gone as a whole, the caller
+    gets StorageUnavailable, and the next call reconnects."""
+    with Storage(data_dir, key, database_url=postgres_schema.url) as store:
+        store.save_behaviour(1, [Video("BV1", view_at=1)])
+        with pytest.raises(StorageUnavailable, match="connection was lost"):
+            with store._write() as conn:
+                conn.execute("INSERT INTO users (tg_id, created_at) VALUES (2, 0)")
+                pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+                postgres_schema.terminate(pid)
+                conn.execute("INSERT INTO users (tg_id, created_at) VALUES (3, 0)")
+        assert store.get_user(2) is None and store.get_user(3) is None
+        assert [v.bvid for v in store.load_behaviour(1)] == ["BV1"]
+
+
+def test_an_unreachable_postgresql_is_a_clear_storage_error(data_dir, key, monkeypatch):
+    from storage import backends
+
+    monkeypatch.setattr(backends, "RECONNECT_PAUSE_S", 0.01)
+    with pytest.raises(StorageUnavailable, match="unreachable after 3 tries") as caught:
+        Storage(data_dir, key, database_url="postgresql://bilirec:s3cret@127.0.0.1:9/none")
+    assert "s3cret" not in str(caught.value)

@@ -96,20 +96,65 @@ def test_newer_database_is_refused(data_dir, key):
         Storage(data_dir, key)
 
 
-def test_every_table_is_per_user(store, data_dir):
+def all_tables(store: Storage) -> set[str]:
+    """The tables of the storage's database, bookkeeping (PostgreSQL's schema_version) aside."""
+    with store._read() as conn:
+        if store.engine == "sqlite":
+            return tables(conn)
+        return {row[0] for row in conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()")} - {"schema_version"}
+
+
+def test_every_table_is_per_user(store):
     """erase_user deletes by tg_id in every table: a table without one would be forgotten."""
-    conn = connect(data_dir / DB_FILENAME)
-    assert set(per_user_tables(conn)) == tables(conn) == {
+    assert set(per_user_tables(store._backend)) == all_tables(store) == {
         "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models",
         "revisions", "stats_lookups", "impressions"}
-    conn.close()
 
 
-def test_database_files_are_private(store, data_dir):
+def test_both_engines_reach_the_latest_version_once(open_store):
+    with open_store() as store:
+        assert schema_version(store._backend) == SCHEMA_VERSION
+        store.ensure_user(1)
+    with open_store() as store:    # reopening migrates nothing and keeps the rows
+        assert migrate(store._backend) == 0
+        assert store.get_user(1) is not None
+
+
+def test_a_newer_postgresql_schema_is_refused(postgres_schema, data_dir, key):
+    with Storage(data_dir, key, database_url=postgres_schema.url) as store:
+        store._backend.begin()
+        store._backend.set_schema_version(SCHEMA_VERSION + 1)
+        store._backend.commit()
+    with pytest.raises(SchemaVersionError, match="newer"):
+        Storage(data_dir, key, database_url=postgres_schema.url)
+
+
+def test_a_failed_postgresql_migration_leaves_the_previous_version(postgres_schema, data_dir,
+                                                                   key):
+    import psycopg
+
+    with Storage(data_dir, key, database_url=postgres_schema.url) as store:
+        broken = (*MIGRATIONS, ("CREATE TABLE extra (tg_id INTEGER)", "THIS IS NOT SQL"))
+        with pytest.raises(psycopg.errors.SyntaxError):
+            migrate(store._backend, broken)
+        assert schema_version(store._backend) == SCHEMA_VERSION
+        assert "extra" not in all_tables(store)
+
+
+def test_an_unknown_database_url_is_refused(data_dir, key):
+    with pytest.raises(StorageError, match="BILIREC_DATABASE_URL"):
+        Storage(data_dir, key, database_url="mysql://127.0.0.1/x")
+
+
+def test_database_files_are_private(data_dir, key):
+    store = Storage(data_dir, key)
     store.ensure_user(1)
     for name in (DB_FILENAME, DB_FILENAME + "-wal", DB_FILENAME + "-shm"):
         assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
     assert stat.S_IMODE(data_dir.stat().st_mode) & 0o077 == 0
+    store.close()
 
 
 def test_corrupt_database_file_is_reported(data_dir, key):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from storage import Storage, Video
 
 
-def test_lookups_are_remembered_per_user(data_dir, key, store):
+def test_lookups_are_remembered_per_user(open_store, store):
     assert store.stats_looked_up(1, [10, 11]) == set()
     store.save_stats_lookups(1, found=[10, 11], gone=[12])
     store.save_stats_lookups(1, found=[], gone=[])  # nothing to write
@@ -12,7 +12,7 @@ def test_lookups_are_remembered_per_user(data_dir, key, store):
     assert store.stats_looked_up(2, [10, 11, 12]) == set()
     assert store.stats_looked_up(1, []) == set()
     store.close()
-    with Storage(data_dir, key) as again:
+    with open_store() as again:
         assert again.stats_looked_up(1, range(2000)) == {10, 11, 12}  # more than one SQL chunk
 
 
