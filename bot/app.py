@@ -22,7 +22,8 @@ from bot.logsafety import protect_token, redact
 from bot.services.container import BotServices
 from bot.settings import Settings
 from bot.texts import COMMANDS, text
-from storage import KeyMissing, Storage, StorageError, load_or_create_key
+from storage import (KeyMissing, Storage, StorageError, StorageUnavailable,
+                     load_or_create_key)
 
 if TYPE_CHECKING:
     from recommender import Recommender
@@ -51,7 +52,10 @@ def open_storage(settings: Settings) -> Storage:
     except ValueError as exc:
         raise StartupError(str(exc)) from None
     try:
-        return Storage(settings.data_dir, key)
+        return Storage(settings.data_dir, key, database_url=settings.database_url)
+    except StorageUnavailable as exc:
+        raise StartupError(f"{exc}: check BILIREC_DATABASE_URL and that the database server "
+                           "runs") from None
     except StorageError as exc:
         raise StartupError(f"{exc} (restore the data directory from a backup, or move it "
                            "away to start afresh)") from None

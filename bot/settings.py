@@ -27,6 +27,9 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIREC_ENRICH_CHUNK | 40 | videos per batch-counts request filling the history's counts (1-50) |
 | BILIREC_ENRICH_PACE_S | 1 | pause between batch-counts requests, plus up to 50% jitter (0 = off) |
 | BILIREC_ENRICH_CAP | 1000 | most videos whose counts are looked up per sync (0 = off) |
+| BILIREC_DATABASE_URL | sqlite:///$BILIREC_DATA_DIR/bilirec.sqlite3 | sqlite:///path or postgresql://user@host/db |
+| BILIREC_BROKER_URL | (none: in-process training) | Celery broker, e.g. redis://host:6379/0 |
+| BILIREC_TRAIN_QUEUE | bilirec-train | the Celery queue training tasks go to |
 """
 from __future__ import annotations
 
@@ -70,6 +73,11 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
                                    f"(at most {RESOURCE_INFOS_MAX})"),
     "BILIREC_ENRICH_PACE_S": ("1", "pause between batch-counts requests, plus up to 50% jitter"),
     "BILIREC_ENRICH_CAP": ("1000", "most videos whose counts are looked up per sync (0 = off)"),
+    "BILIREC_DATABASE_URL": (None, "`sqlite:///path` (default: the data dir's SQLite file) or "
+                                   "`postgresql://user:password@host:5432/db`"),
+    "BILIREC_BROKER_URL": (None, "Celery broker (`redis://host:6379/0`) that sends trainings to "
+                                 "workers; unset = train in-process"),
+    "BILIREC_TRAIN_QUEUE": ("bilirec-train", "the Celery queue training tasks go to"),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -101,6 +109,9 @@ class Settings:
     enrich_chunk: int = 40
     enrich_pace_s: float = 1.0
     enrich_cap: int = 1000
+    database_url: str | None = None
+    broker_url: str | None = None
+    train_queue: str = "bilirec-train"
 
     def __repr__(self) -> str:
         return (f"Settings(telegram_api_url={self.telegram_api_url!r}, "
@@ -166,6 +177,9 @@ class Settings:
             enrich_chunk=enrich_chunk,
             enrich_pace_s=_positive(get, "BILIREC_ENRICH_PACE_S", allow_zero=True),
             enrich_cap=int(_positive(get, "BILIREC_ENRICH_CAP", integer=True, allow_zero=True)),
+            database_url=_database_url(get("BILIREC_DATABASE_URL")),
+            broker_url=_broker_url(get("BILIREC_BROKER_URL")),
+            train_queue=get("BILIREC_TRAIN_QUEUE"),
         )
 
 
@@ -197,6 +211,18 @@ def _positive(get, name: str, *, integer: bool = False, allow_zero: bool = False
     if value < 0 or (value == 0 and not allow_zero) or value != value:
         raise SettingsError(f"{name} must be {'>= 0' if allow_zero else '> 0'}")
     return value
+
+
+def _database_url(value: str) -> str | None:
+    if value and not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError("BILIREC_DATABASE_URL must start with sqlite:/// or postgresql://")
+    return value or None
+
+
+def _broker_url(value: str) -> str | None:
+    if value and "://" not in value:
+        raise SettingsError("BILIREC_BROKER_URL must be a URL such as redis://host:6379/0")
+    return value or None
 
 
 def describe() -> str:

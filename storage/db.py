@@ -569,8 +569,12 @@ class Storage:
         return user_model_dir(self.data_dir, tg_id)
 
     def register_model(self, tg_id: int, path: str | os.PathLike, metrics: Mapping[str, float],
-                       n_records: int) -> ModelRecord:
-        """Record a newly trained model file of the user; it becomes their latest."""
+                       n_records: int, *, claim: str | None = None) -> ModelRecord | None:
+        """Record a newly trained model file of the user; it becomes their latest.
+
+        With ``claim`` (the owner passed to ``claim_training``) the model is recorded only while
+        that claim holds — not after the user was erased or the claim expired and was taken
+        over — and None is returned otherwise."""
         path = Path(path)
         try:
             stored = str(path.resolve().relative_to(self.data_dir.resolve()))
@@ -579,6 +583,10 @@ class Storage:
         metrics_json = json.dumps(dict(metrics), default=_json_number)
         trained_at = self._clock()
         with self._write() as conn:
+            if claim is not None:
+                if conn.execute("SELECT 1 FROM training_claims WHERE tg_id = ? AND owner = ?",
+                                (_check_tg_id(tg_id), claim)).fetchone() is None:
+                    return None
             self._ensure(conn, tg_id)
             conn.execute("INSERT INTO models (tg_id, path, trained_at, metrics, n_records) "
                          "VALUES (?, ?, ?, ?, ?)",
@@ -596,6 +604,28 @@ class Storage:
         if row is None:
             return None
         return ModelRecord(tg_id, self.data_dir / row[0], row[1], json.loads(row[2]), row[3])
+
+    def claim_training(self, tg_id: int, owner: str, ttl_s: float) -> bool:
+        """Claim the user's training for ``owner`` for ``ttl_s`` seconds; False when another
+        live claim holds it or the user is unknown (erased). One statement, so two trainers
+        racing on any machine cannot both win."""
+        now = self._clock()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO training_claims (tg_id, owner, expires_at) "
+                "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE tg_id = ?) "
+                "ON CONFLICT (tg_id) DO UPDATE SET owner = excluded.owner, "
+                "expires_at = excluded.expires_at WHERE training_claims.expires_at < ?",
+                (_check_tg_id(tg_id), str(owner), now + float(ttl_s), tg_id, now))
+            row = conn.execute("SELECT owner FROM training_claims WHERE tg_id = ?",
+                               (tg_id,)).fetchone()
+        return row is not None and row[0] == owner
+
+    def release_training(self, tg_id: int, owner: str) -> None:
+        """End ``owner``'s claim on the user's training (no effect on another's claim)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM training_claims WHERE tg_id = ? AND owner = ?",
+                         (_check_tg_id(tg_id), str(owner)))
 
     # --- erasure --------------------------------------------------------------------------
 

@@ -129,6 +129,15 @@ MIGRATIONS: tuple[Migration, ...] = (
            )""",
         "CREATE INDEX impressions_by_user ON impressions (tg_id, shown_at)",
     ),
+    # 6: the training of a user in flight, so at most one runs across every process and machine
+    # (Storage.claim_training); a claim past expires_at was abandoned (a killed worker)
+    (
+        """CREATE TABLE training_claims (
+               tg_id      INTEGER PRIMARY KEY REFERENCES users(tg_id) ON DELETE CASCADE,
+               owner      TEXT    NOT NULL,   -- host:pid:random of the trainer
+               expires_at REAL    NOT NULL    -- Unix seconds
+           )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

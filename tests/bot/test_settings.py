@@ -24,6 +24,7 @@ def test_defaults_with_only_a_token():
     assert settings.secret_key is None
     assert settings.timezone == "Asia/Shanghai"
     assert settings.qr_poll_s == 2.0
+    assert settings.database_url is None and settings.broker_url is None   # SQLite, in-process
 
 
 def test_values_are_read_and_urls_trimmed():
@@ -48,6 +49,8 @@ def test_values_are_read_and_urls_trimmed():
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_LOG_LEVEL": "LOUD"}, "BILIREC_LOG_LEVEL"),
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CHUNK": "51"}, "BILIREC_ENRICH_CHUNK"),
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CHUNK": "0"}, "BILIREC_ENRICH_CHUNK"),
+    ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_DATABASE_URL": "mysql://x/y"}, "BILIREC_DATABASE_URL"),
+    ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_BROKER_URL": "127.0.0.1:6379"}, "BILIREC_BROKER_URL"),
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_PACE_S": "-1"}, "BILIREC_ENRICH_PACE_S"),
     ({"TELEGRAM_BOT_TOKEN": "1:A", "BILIREC_ENRICH_CAP": "1.5"}, "BILIREC_ENRICH_CAP"),
 ])

@@ -38,6 +38,7 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     store.register_model(tg_id, model, {"auc": 0.8, "note_len": len(marker)}, 40)
     store.save_stats_lookups(tg_id, found=[tg_id * 100 + i for i in range(5)],
                              gone=[tg_id * 100 + 9])
+    assert store.claim_training(tg_id, f"worker-{marker}", ttl_s=60)
 
 
 def rows_of(store: Storage, tg_id: int) -> dict[str, int]:

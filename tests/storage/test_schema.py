@@ -110,7 +110,7 @@ def test_every_table_is_per_user(store):
     """erase_user deletes by tg_id in every table: a table without one would be forgotten."""
     assert set(per_user_tables(store._backend)) == all_tables(store) == {
         "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models",
-        "revisions", "stats_lookups", "impressions"}
+        "revisions", "stats_lookups", "impressions", "training_claims"}
 
 
 def test_both_engines_reach_the_latest_version_once(open_store):
