@@ -138,7 +138,8 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         from recommender import Recommender  # loads numpy/jieba; tests may pass their own
 
         recommender = Recommender(storage, max_workers=settings.train_workers,
-                                  time_cap_s=settings.train_time_cap_s)
+                                  time_cap_s=settings.train_time_cap_s,
+                                  queue=training_queue(settings))
         owned.insert(0, recommender)
     services = BotServices.create(settings, storage, bilibili, recommender)
 
@@ -173,6 +174,17 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     application.bot_data["services"] = services
     handlers.register(application)
     return application
+
+
+def training_queue(settings: Settings):
+    """The Celery training queue when BILIREC_BROKER_URL is set, else None (in-process)."""
+    if not settings.broker_url:
+        return None
+    from recommender.queue import TrainingQueue
+    from recommender.service import STARTUP_GRACE_S
+
+    return TrainingQueue(settings.broker_url, settings.train_queue,
+                         wait_s=settings.train_time_cap_s + STARTUP_GRACE_S)
 
 
 def retrain_soon(services: BotServices, tg_id: int) -> None:

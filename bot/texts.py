@@ -102,6 +102,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_digest_off": "关闭",
         "status_digest_on": "每天 {time}（{zone}）",
         "status_hits": "过去 7 天推荐的视频中你看了 {hits}/{shown}（{percent}%）",
+        "status_training_delayed": "⏳ 训练队列暂时不可用，模型训练会延迟；推荐照常",
         "logout_done": "已退出，并删除了你的登录凭据、行为记录、反馈、模型和推送设置。",
         "logout_bilibili_done": "Bilibili 网页端的这次登录也已注销。",
         "logout_bilibili_kept": "Bilibili 网页端的登录未能注销，可在 Bilibili 的设备管理中自行退出。",
@@ -224,6 +225,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_digest_on": "every day at {time} ({zone})",
         "status_hits": "Of the videos recommended in the last 7 days you watched {hits} of "
                        "{shown} ({percent} %)",
+        "status_training_delayed": "⏳ The training queue is unreachable right now, so training "
+                                   "is delayed; your lists are served as usual.",
         "logout_done": "Logged out. Your credentials, behaviour, feedback, model and schedule "
                        "are erased.",
         "logout_bilibili_done": "The Bilibili web session is signed out too.",

@@ -1,7 +1,8 @@
 """``Recommender``: the thin layer over Storage that trains in a worker process and ranks in-process.
 
-Training runs in a spawned worker process (kept alive, so TensorFlow is imported once) with a
-time cap: the worker stops its epochs at the cap, and a job that overruns the cap plus a grace
+Training runs on a Celery worker when a queue is configured (recommender.queue), else (and while
+its broker is unreachable) in a spawned worker process (kept alive, so TensorFlow is imported
+once) with a time cap: the worker stops its epochs at the cap, and a job that overruns the cap plus a grace
 period gets its worker terminated; the previous model stays in use either way. Serving loads the
 user's saved model in this process into the numpy forward pass (``models.numpy_scorer``): the
 serving process never imports TensorFlow or Keras, and loading a model costs milliseconds.
@@ -22,7 +23,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Hashable, TypeVar
+from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 from models.numpy_scorer import NumpyScorer
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
@@ -31,16 +32,23 @@ from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers,
                                  rating_of, select_top, usable_candidates)
 from recommender.reasons import candidate_zone_shares, reasons_for
 from recommender.results import RankedList, Recommendation, TrainingReport
+from recommender import jobs
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
-from recommender.training import TrainingData, TrainingResult, plan_path_for, vocab_path_for
+from recommender.training import TrainingResult, plan_path_for, vocab_path_for
 from recommender.worker import init_worker, run_training
 from storage.records import Video
+
+if TYPE_CHECKING:
+    from recommender.queue import TrainingQueue
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
+# a training claim outlives the longest training by this much (then a killed trainer's claim
+# can be taken over)
+CLAIM_GRACE_S = STARTUP_GRACE_S + 30.0
 # users whose serving state stays cached. A miss costs ~70 ms for a user with 1,000 records
 # (history read and decoded ~35 ms, context and candidate features ~25 ms, model load into the
 # numpy scorer ~7 ms); such a user's cached state takes ~1.5 MB (history, context and its
@@ -117,13 +125,16 @@ class Recommender:
     """Per-user training and ranking over a Storage (see docs/CONTRACTS.md, recommender/)."""
 
     def __init__(self, storage, *, max_workers: int = 1, time_cap_s: float = 120.0,
-                 seed: int = 1234, cache_size: int = MODEL_CACHE_SIZE) -> None:
+                 seed: int = 1234, cache_size: int = MODEL_CACHE_SIZE,
+                 queue: "TrainingQueue | None" = None) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.storage = storage
         self.max_workers = max_workers
         self.time_cap_s = float(time_cap_s)
         self.seed = seed
+        # Celery trainings (recommender.queue); None = this process's worker pool only
+        self.queue = queue
         self._cache = ServingCache(cache_size)
         self._load_lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
@@ -160,35 +171,52 @@ class Recommender:
             process.join(timeout=5)
 
     def train(self, tg_id: int) -> TrainingReport:
-        """Train the user's model in the worker and choose what serves; blocking.
+        """Train the user's model and choose what serves; blocking.
 
-        Too few engaged watches to train on: nothing starts, the content ranker keeps serving and
-        the report says why (the same figures /status shows).
+        With a training queue (Celery) a worker trains; when the broker is unreachable, or
+        without a queue, a worker process of this one does, under the user's training claim
+        (recommender.jobs). Too few engaged watches to train on: nothing starts, the content
+        ranker keeps serving and the report says why (the same figures /status shows).
         """
         behaviour = self.storage.load_behaviour(tg_id)
-        n_records = len(behaviour)
-        positives = sum(interest(v) >= POSITIVE_THRESHOLD for v in behaviour)
-        if positives < MIN_POSITIVES:
-            return TrainingReport(n_records, False,
-                                  {"served": "content", "served_reason": REASON_FEW_POSITIVES,
-                                   "positives": positives, "min_positives": MIN_POSITIVES},
-                                  f"too little data ({positives} engaged watches, "
-                                  f"need {MIN_POSITIVES})")
-        data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
-                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id))
-        previous = self.storage.latest_model(tg_id)
-        previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
-        out_dir = self.storage.model_dir(tg_id)
+        short = jobs.shortfall(behaviour)
+        if short is not None:
+            return short
+        if self.queue is not None:
+            queued = self.queue.train(tg_id, len(behaviour))
+            if queued is not None:
+                return queued
+        owner = jobs.new_owner("bot")
+        if not self.storage.claim_training(tg_id, owner, self.time_cap_s + CLAIM_GRACE_S):
+            return jobs.busy_report(len(behaviour))
+        try:
+            job = jobs.gather(self.storage, tg_id, behaviour)
+            result = self._run_in_pool(job)
+            if isinstance(result, TrainingReport):
+                return result
+            # no forget(): the registration bumps the model revision, so the next rank reloads
+            return jobs.record(self.storage, job, result, owner)
+        finally:
+            self.storage.release_training(tg_id, owner)
+
+    @property
+    def training_delayed(self) -> bool:
+        """Whether trainings are meant for workers whose broker is unreachable right now."""
+        return self.queue is not None and self.queue.unreachable
+
+    def _run_in_pool(self, job: jobs.TrainingJob) -> TrainingResult | TrainingReport:
+        """Run the job in this process's worker pool; a report when it did not finish."""
+        n_records, tg_id = job.n_records, job.tg_id
         with self._slots:  # the timeout below then counts this job's run time only
             try:
-                future = self._pool().submit(run_training, data, str(out_dir), self.seed,
-                                             self.time_cap_s, previous_path)
+                future = self._pool().submit(run_training, job.data, job.out_dir, self.seed,
+                                             self.time_cap_s, job.previous_model)
             except RuntimeError as exc:  # closed, or a broken pool that cannot take jobs
                 logger.warning("training of user %s not started: %s", tg_id, exc)
                 self._kill_pool()
                 return TrainingReport(n_records, False, {}, "training could not start")
             try:
-                result: TrainingResult = future.result(timeout=self.time_cap_s + STARTUP_GRACE_S)
+                return future.result(timeout=self.time_cap_s + STARTUP_GRACE_S)
             except concurrent.futures.TimeoutError:
                 logger.warning("training of user %s overran its time cap; worker terminated",
                                tg_id)
@@ -202,24 +230,6 @@ class Recommender:
                 return TrainingReport(n_records, False, {},
                                       f"training failed ({type(exc).__name__}); "
                                       "the previous model stays")
-        if not result.accepted or not result.model_path:
-            return TrainingReport(n_records, False, result.metrics, result.message)
-        self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)
-        # no forget(): the registration bumped the model revision, so the next rank reloads
-        self._remove_old_files(Path(result.model_path))
-        logger.info("user %s: new model (%s)", tg_id, result.message)
-        return TrainingReport(n_records, True, result.metrics, result.message)
-
-    @staticmethod
-    def _remove_old_files(current: Path) -> None:
-        """Delete the user's older model/vocabulary/plan files (the registry's latest is
-        ``current``)."""
-        keep = {current.name, vocab_path_for(current).name, plan_path_for(current).name}
-        for path in current.parent.glob("*"):
-            if path.name in keep or not path.is_file():
-                continue
-            if path.name.startswith(("model-", "vocab-", "plan-")):
-                path.unlink(missing_ok=True)
 
     # --- serving --------------------------------------------------------------------------
 
@@ -355,10 +365,12 @@ class Recommender:
         return RankedList(items, provisional=False, ranker=plan.served)
 
     def close(self) -> None:
-        """Stop the worker process and drop cached models."""
+        """Stop the worker process, close the queue and drop cached models."""
         with self._executor_lock:
             self._closed = True
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        if self.queue is not None:
+            self.queue.close()
         self._cache.clear()

@@ -84,6 +84,8 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if shown:
         message += "\n" + text(lang, "status_hits", hits=hits, shown=shown,
                                 percent=round(100 * hits / shown))
+    if svc.recommender.training_delayed:
+        message += "\n" + text(lang, "status_training_delayed")
     await reply(update, message)
 
 

@@ -1,0 +1,123 @@
+"""Training through a real queue: Celery over ``BILIREC_BROKER_URL`` (the bot's side).
+
+``TrainingQueue.train`` sends a task that carries only the user id to the queue
+``BILIREC_TRAIN_QUEUE`` and waits (bounded) for the worker's report; the worker side is
+recommender.tasks. The bot never needs the report to serve: the worker registers the model in
+storage, and the bot's serving cache notices the new model revision on the next ranking.
+
+Broker unreachable: ``train`` logs once, marks the queue ``unreachable`` (/status then says
+training is delayed) and returns None, so the caller trains in its own process; the next
+training tries the broker again and logs once when it is back.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+from recommender.jobs import PENDING_METRICS
+from recommender.results import TrainingReport
+from storage.backends import redact_url
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "bilirec.train"
+DEFAULT_QUEUE = "bilirec-train"
+# seconds to reach the broker before a publish counts as failed (then one quick retry)
+BROKER_CONNECT_TIMEOUT_S = 3.0
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2,
+                 "interval_max": 0.5}
+RESULT_TTL_S = 3600
+
+
+def make_celery(broker_url: str, queue: str = DEFAULT_QUEUE):
+    """A Celery app on ``broker_url`` (also the result store) whose tasks go to ``queue``.
+
+    Late acknowledgement with a prefetch of one: a task is taken only by a free worker process,
+    and one whose process died is delivered again."""
+    from celery import Celery   # only when a broker is configured
+
+    app = Celery("bilirec", broker=broker_url, backend=broker_url)
+    app.conf.update(
+        task_default_queue=queue,
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        result_expires=RESULT_TTL_S,
+        broker_connection_timeout=BROKER_CONNECT_TIMEOUT_S,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"socket_connect_timeout": BROKER_CONNECT_TIMEOUT_S},
+        redis_socket_connect_timeout=BROKER_CONNECT_TIMEOUT_S,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+def report_from(outcome: dict) -> TrainingReport:
+    """The worker's report (a JSON dict) as the TrainingReport the bot shows."""
+    return TrainingReport(int(outcome.get("n_records", 0)), bool(outcome.get("accepted")),
+                          dict(outcome.get("metrics") or {}), str(outcome.get("message", "")))
+
+
+def report_to_dict(report: TrainingReport) -> dict:
+    """A TrainingReport as the JSON dict a task returns."""
+    return {"n_records": report.n_records, "accepted": report.accepted,
+            "metrics": dict(report.metrics), "message": report.message}
+
+
+class TrainingQueue:
+    """Sends trainings to Celery workers and waits (at most ``wait_s``) for their report."""
+
+    def __init__(self, broker_url: str, queue: str = DEFAULT_QUEUE, *, wait_s: float) -> None:
+        self._app = make_celery(broker_url, queue)
+        self._where = redact_url(broker_url)
+        self.queue = queue
+        self.wait_s = float(wait_s)
+        self.unreachable = False
+        self._lock = threading.Lock()
+
+    def train(self, tg_id: int, n_records: int) -> TrainingReport | None:
+        """Queue the user's training and wait for its report; None when the broker is
+        unreachable (train elsewhere). A report not back within ``wait_s`` says the training
+        is pending: its model is served as soon as the worker registers it."""
+        try:
+            result = self._app.send_task(TASK_NAME, args=[int(tg_id)], queue=self.queue,
+                                         retry=True, retry_policy=PUBLISH_RETRY)
+        except Exception as exc:  # noqa: BLE001 - kombu/redis raise several kinds
+            self._reachable(False, exc)
+            return None
+        self._reachable(True)
+        try:
+            outcome = result.get(timeout=self.wait_s)
+        except Exception as exc:  # noqa: BLE001 - timeout, task failed, result store down
+            from celery.exceptions import TimeoutError as ResultTimeout
+
+            if isinstance(exc, ResultTimeout):
+                logger.info("user %s: training queued, no report within %.0f s", tg_id,
+                            self.wait_s)
+                return TrainingReport(n_records, False, dict(PENDING_METRICS),
+                                      "training queued; the new model serves once a worker "
+                                      "has trained it")
+            logger.warning("user %s: training on a worker failed (%s)", tg_id,
+                           type(exc).__name__)
+            return TrainingReport(n_records, False, {},
+                                  f"training failed ({type(exc).__name__}); "
+                                  "the previous model stays")
+        with contextlib.suppress(Exception):   # the result expires anyway (RESULT_TTL_S)
+            result.forget()
+        return report_from(outcome)
+
+    def _reachable(self, ok: bool, exc: BaseException | None = None) -> None:
+        """Log the broker going away and coming back, once each."""
+        with self._lock:
+            if ok and self.unreachable:
+                self.unreachable = False
+                logger.info("training broker %s reachable again; trainings go to workers",
+                            self._where)
+            elif not ok and not self.unreachable:
+                self.unreachable = True
+                logger.warning("training broker %s unreachable (%s); training in this "
+                               "process until it is back", self._where, type(exc).__name__)
+
+    def close(self) -> None:
+        """Close the broker and result-store connections."""
+        self._app.close()

@@ -1,0 +1,137 @@
+"""Training through a real queue, end to end: the bot on PostgreSQL with a real Redis broker and a
+real Celery worker process (``celery -A recommender.tasks worker``), against the fakes.
+
+/login → sync → the worker trains → /hot ranked with the worker's model → /logout erases the
+user everywhere (database rows, the shared model folder); a task for the erased user then does
+nothing. And without a reachable broker the bot trains in its own process and /status says
+training is delayed. Skipped without PostgreSQL/Redis, failed on CI (tests/services.py).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from storage import Storage
+from storage.schema import per_user_tables
+from tests.bot.conftest import FOOD_MID, Chat, bvids
+from tests.bot.harness import bot_env
+from tests.bot.test_journey import MODEL_READY_TIMEOUT, qr_login
+from tests.services import REDIS_URL, PostgresSchema, need_postgres, need_redis
+
+ROOT = Path(__file__).resolve().parents[2]
+USER = 515151
+WORKER_STOP_TIMEOUT = 60
+
+
+@pytest.fixture
+def postgres_schema():
+    need_postgres()
+    schema = PostgresSchema()
+    try:
+        yield schema
+    finally:
+        schema.drop()
+
+
+@pytest.fixture
+def queue_env(tg, fake, tmp_path, postgres_schema):
+    """The bot's and the worker's environment: PostgreSQL schema, Redis, a queue of its own."""
+    need_redis()
+    return bot_env(tg, fake, tmp_path / "shared",
+                   BILIREC_DATABASE_URL=postgres_schema.url, BILIREC_BROKER_URL=REDIS_URL,
+                   BILIREC_TRAIN_QUEUE=f"bilirec-test-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def celery_worker(queue_env, tmp_path):
+    """A real Celery worker process (one training process) on the test's queue; its log."""
+    log_path = tmp_path / "worker.log"
+    env = {**os.environ, **queue_env, "PYTHONPATH": str(ROOT)}
+    env.pop("TELEGRAM_BOT_TOKEN")                 # the worker needs no Telegram token
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "recommender.tasks", "worker",
+             "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO",
+             "--without-heartbeat", "--without-mingle", "--without-gossip",
+             "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield log_path
+    finally:
+        process.send_signal(signal.SIGTERM)        # warm shutdown: finish the running task
+        try:
+            process.wait(WORKER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_the_worker_trains_the_bot_serves_its_model_and_logout_erases_everywhere(
+        tg, fake, queue_env, celery_worker, start_bot):
+    runner = start_bot(**queue_env)
+    chat = Chat(tg, USER)
+    qr_login(chat, fake, runner, FOOD_MID)            # waits for "model ready"
+    svc = runner.services
+
+    # the worker trained: the bot never started a training process of its own
+    assert svc.recommender._executor is None
+    assert "succeeded" in celery_worker.read_text(errors="replace")
+    model = runner.call(lambda: svc.storage.latest_model(USER))
+    assert model is not None and model.path.is_file()
+    assert svc.storage.engine == "postgresql"
+
+    # /hot ranks with the worker's model: the same order the bot's recommender gives
+    hot = chat.ask("/hot 8", "热门")
+    snapshot = runner.call(svc.popular.get())
+    expected = runner.call(lambda: svc.recommender.rank(USER, snapshot.videos, 8, channel="hot"))
+    assert not expected.provisional and expected.ranker == model.metrics["served"]
+    assert bvids(hot) == [item.video.bvid for item in expected.items]
+    assert "训练队列暂时不可用" not in chat.ask("/status", "状态").text
+
+    # /logout: nothing of the user in any table or in the shared model folder
+    chat.ask("/logout", "已退出")
+    with svc.storage._read() as conn:
+        counts = {table: conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE tg_id = ?',
+                                      (USER,)).fetchone()[0]
+                  for table in per_user_tables(svc.storage._backend)}
+    assert set(counts.values()) == {0}, counts
+    assert not model.path.parent.exists()
+
+    # a task for the erased user does nothing (it brings back neither rows nor files)
+    report = svc.recommender.queue.train(USER, 0)
+    assert report is not None and not report.accepted and "erased" in report.message
+    assert svc.storage.get_user(USER) is None and not model.path.parent.exists()
+
+
+def test_without_a_reachable_broker_the_bot_trains_itself_and_says_training_is_delayed(
+        tg, fake, tmp_path, start_bot, caplog):
+    env = bot_env(tg, fake, tmp_path / "data", BILIREC_BROKER_URL="redis://127.0.0.1:9/0")
+    runner = start_bot(**env)
+    chat = Chat(tg, USER)
+    with caplog.at_level(logging.WARNING, logger="recommender.queue"):
+        qr_login(chat, fake, runner, FOOD_MID)        # trained in this process instead
+    assert runner.call(lambda: runner.services.storage.latest_model(USER)) is not None
+    assert [r.message for r in caplog.records if "unreachable" in r.message]
+    status = chat.ask("/status", "状态").text
+    assert "训练队列暂时不可用" in status
+    assert bvids(chat.ask("/hot 5", "热门"))          # serving goes on
+
+
+def test_an_unreachable_broker_is_logged_once_until_it_is_back(caplog):
+    from recommender.queue import TrainingQueue
+
+    queue = TrainingQueue("redis://127.0.0.1:9/0", "bilirec-unreachable", wait_s=1)
+    try:
+        with caplog.at_level(logging.INFO, logger="recommender.queue"):
+            assert queue.train(1, 60) is None and queue.train(1, 60) is None
+        assert queue.unreachable
+        assert len([r for r in caplog.records if "unreachable" in r.message]) == 1
+    finally:
+        queue.close()
