@@ -1,0 +1,52 @@
+"""The training job every trainer runs: claimed per user, nothing for an erased user, and the
+Celery task's side of it (recommender.tasks.train_claimed) without TensorFlow."""
+from __future__ import annotations
+
+import pytest
+
+from recommender import Recommender
+from recommender.tasks import train_claimed
+from storage import Credentials, Storage, StorageError, load_or_create_key
+
+USER = 7
+
+
+@pytest.fixture
+def storage(tmp_path, user):
+    store = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    store.ensure_user(USER)
+    store.save_behaviour(USER, user.behaviour)
+    yield store
+    store.close()
+
+
+def test_a_user_whose_training_runs_elsewhere_is_not_trained_twice(storage):
+    assert storage.claim_training(USER, "another-worker", ttl_s=600)
+    assert train_claimed(storage, USER, time_cap_s=5) is None      # the task retries later
+    rec = Recommender(storage, time_cap_s=5)
+    try:
+        report = rec.train(USER)
+    finally:
+        rec.close()
+    assert not report.accepted and "already running" in report.message
+    assert report.metrics["served_reason"] == "pending"
+    assert rec._executor is None and storage.latest_model(USER) is None
+
+
+def test_a_task_for_an_erased_user_does_nothing(storage):
+    storage.erase_user(USER)
+    outcome = train_claimed(storage, USER, time_cap_s=5)
+    assert outcome["accepted"] is False and "erased" in outcome["message"]
+    assert storage.get_user(USER) is None
+    assert not (storage.data_dir / "models" / str(USER)).exists()
+
+
+def test_the_worker_opens_storage_without_the_credentials_key(tmp_path):
+    key = load_or_create_key(tmp_path, None)
+    with Storage(tmp_path, key) as bot_storage:
+        bot_storage.save_credentials(USER, Credentials({"SESSDATA": "secret"}, "rt"))
+    with Storage(tmp_path, None) as worker_storage:
+        with pytest.raises(StorageError, match="without the credentials key"):
+            worker_storage.load_credentials(USER)
+        with pytest.raises(StorageError, match="without the credentials key"):
+            worker_storage.save_credentials(USER, Credentials({"SESSDATA": "x"}, "r"))
