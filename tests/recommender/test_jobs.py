@@ -6,7 +6,8 @@ import pytest
 
 from recommender import Recommender
 from recommender.tasks import train_claimed
-from storage import Credentials, Storage, StorageError, load_or_create_key
+from storage import (Credentials, Storage, StorageError, StorageUnavailable,
+                     load_or_create_key)
 
 USER = 7
 
@@ -50,3 +51,38 @@ def test_the_worker_opens_storage_without_the_credentials_key(tmp_path):
             worker_storage.load_credentials(USER)
         with pytest.raises(StorageError, match="without the credentials key"):
             worker_storage.save_credentials(USER, Credentials({"SESSDATA": "x"}, "r"))
+
+
+def test_the_task_retries_while_the_database_is_unreachable(storage, monkeypatch):
+    """Run eagerly (Celery re-applies a retry at once, without the backoff pause)."""
+    from recommender import tasks
+
+    storage.erase_user(USER)             # the fast path once the storage answers
+    calls = []
+
+    def flaky_storage():
+        calls.append(1)
+        if len(calls) < 3:
+            raise StorageUnavailable("the database connection was lost")
+        return storage
+    monkeypatch.setattr(tasks, "_storage", flaky_storage)
+    result = tasks.train_user.apply(args=[USER])
+    assert result.successful() and "erased" in result.get()["message"]
+    assert len(calls) == 3
+
+
+def test_the_task_retries_while_another_worker_trains_the_user(storage, monkeypatch):
+    from recommender import tasks
+
+    assert storage.claim_training(USER, "another-worker", ttl_s=600)
+    attempts = []
+
+    def storage_for_attempt():
+        attempts.append(1)
+        if len(attempts) == 3:           # meanwhile the user logged out
+            storage.erase_user(USER)
+        return storage
+    monkeypatch.setattr(tasks, "_storage", storage_for_attempt)
+    result = tasks.train_user.apply(args=[USER])
+    assert result.successful() and "erased" in result.get()["message"]
+    assert len(attempts) == 3
