@@ -1,6 +1,5 @@
 """The Celery worker that trains: ``celery -A recommender.tasks worker`` on any machine that
-reaches the database, the broker and the shared model folder (``python -m recommender.tasks``
-runs the same worker).
+reaches the database, the broker and the shared model folder.
 
 It reads BILIREC_BROKER_URL, BILIREC_DATABASE_URL, BILIREC_DATA_DIR (the folder of model files
 every machine shares), BILIREC_TRAIN_TIME_CAP_S and BILIREC_TRAIN_QUEUE. A task carries only the
@@ -108,7 +107,3 @@ def train_user(self, tg_id: int) -> dict:
     if outcome is None:
         raise self.retry(countdown=BUSY_RETRY_S)
     return outcome
-
-
-if __name__ == "__main__":
-    app.worker_main(["worker", "--loglevel=INFO"])
