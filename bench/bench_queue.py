@@ -14,7 +14,7 @@ Prints figures; asserts nothing; not run by CI.
    that user asks /hot again and again: p50/p95 from queuing the command at the fake Telegram to
    the answer's arrival, next to the same figure with idle workers.
 
-    python bench/bench_queue.py [--users 200] [--records 300] [--requests 40]
+    python bench/bench_queue.py [--users 200] [--records 300] [--requests 40] [--worker-nice 10]
 """
 from __future__ import annotations
 
@@ -79,10 +79,10 @@ def forget_models(storage: Storage, ids: list[int]) -> None:
 class Worker:
     """A Celery worker subprocess with ``processes`` training processes."""
 
-    def __init__(self, env: dict, processes: int, log: Path) -> None:
+    def __init__(self, env: dict, processes: int, log: Path, nice: int = 0) -> None:
         self._log = open(log, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "recommender.tasks", "worker",
+            (["nice", "-n", str(nice)] if nice else []) + [sys.executable, "-m", "celery", "-A", "recommender.tasks", "worker",
              "--pool", "prefork", "--concurrency", str(processes), "--loglevel", "WARNING",
              "--without-heartbeat", "--without-mingle", "--without-gossip",
              "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h"],
@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--records", type=int, default=300)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the workers at this niceness (as on a machine shared with "
+                             "the bot)")
     args = parser.parse_args()
     schema = PostgresSchema()
     queue = f"bilirec-bench-{uuid.uuid4().hex[:8]}"
@@ -154,7 +157,8 @@ def main() -> None:
             busy: list[float] = []
             idle: list[float] = []
             for processes in (1, 2):
-                worker = Worker(env, processes, Path(tmp) / f"worker{processes}.log")
+                worker = Worker(env, processes, Path(tmp) / f"worker{processes}.log",
+                                args.worker_nice)
                 try:
                     t0 = time.perf_counter()
                     run_all(app, queue, ids[:2 * processes])    # every process warm
