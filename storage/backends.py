@@ -193,8 +193,11 @@ class PostgresBackend:
         self.lost = (psycopg.OperationalError,)
         self.conn: _PgConnection | None = None
         self._connect()
-        try:
-            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        try:   # under the migration lock: two processes starting at once must not race here
+            with self.conn.raw.transaction():
+                self.lock_schema()
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         except psycopg.Error as exc:
             self.close()
             raise StorageError(f"cannot prepare the database {self.describe()}: "

@@ -136,7 +136,7 @@ class Storage:
 
     @property
     def engine(self) -> str:
-        """"sqlite" or "postgresql"."""
+        """The database engine: "sqlite" or "postgresql"."""
         return self._backend_or_raise().name
 
     # --- plumbing -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 
 import pytest
 
@@ -162,3 +163,28 @@ def test_corrupt_database_file_is_reported(data_dir, key):
     (data_dir / DB_FILENAME).write_bytes(b"this is not an SQLite database" * 100)
     with pytest.raises(StorageError, match="cannot open the database"):
         Storage(data_dir, key)
+
+
+def test_many_processes_opening_a_fresh_postgresql_database_at_once_all_succeed(
+        postgres_schema, data_dir, key):
+    """A bot and its workers starting together: one migrates, the others wait, none fails."""
+    opened, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            opened.append(Storage(data_dir, key, database_url=postgres_schema.url))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in opened:
+        store.close()
+    assert errors == [] and len(opened) == 6
+    with Storage(data_dir, key, database_url=postgres_schema.url) as store:
+        assert schema_version(store._backend) == SCHEMA_VERSION
