@@ -82,7 +82,8 @@ class Worker:
     def __init__(self, env: dict, processes: int, log: Path, nice: int = 0) -> None:
         self._log = open(log, "ab")
         self.process = subprocess.Popen(
-            (["nice", "-n", str(nice)] if nice else []) + [sys.executable, "-m", "celery", "-A", "recommender.tasks", "worker",
+            (["nice", "-n", str(nice)] if nice else []) +
+            [sys.executable, "-m", "celery", "-A", "recommender.tasks", "worker",
              "--pool", "prefork", "--concurrency", str(processes), "--loglevel", "WARNING",
              "--without-heartbeat", "--without-mingle", "--without-gossip",
              "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h"],

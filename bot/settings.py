@@ -27,7 +27,7 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIREC_ENRICH_CHUNK | 40 | videos per batch-counts request filling the history's counts (1-50) |
 | BILIREC_ENRICH_PACE_S | 1 | pause between batch-counts requests, plus up to 50% jitter (0 = off) |
 | BILIREC_ENRICH_CAP | 1000 | most videos whose counts are looked up per sync (0 = off) |
-| BILIREC_DATABASE_URL | sqlite:///$BILIREC_DATA_DIR/bilirec.sqlite3 | sqlite:///path or postgresql://user@host/db |
+| BILIREC_DATABASE_URL | SQLite in $BILIREC_DATA_DIR | sqlite:///path or postgresql://user@host/db |
 | BILIREC_BROKER_URL | (none: in-process training) | Celery broker, e.g. redis://host:6379/0 |
 | BILIREC_TRAIN_QUEUE | bilirec-train | the Celery queue training tasks go to |
 """

@@ -2,10 +2,11 @@
 
 Training runs on a Celery worker when a queue is configured (recommender.queue), else (and while
 its broker is unreachable) in a spawned worker process (kept alive, so TensorFlow is imported
-once) with a time cap: the worker stops its epochs at the cap, and a job that overruns the cap plus a grace
-period gets its worker terminated; the previous model stays in use either way. Serving loads the
-user's saved model in this process into the numpy forward pass (``models.numpy_scorer``): the
-serving process never imports TensorFlow or Keras, and loading a model costs milliseconds.
+once) with a time cap: the worker stops its epochs at the cap, and a job that overruns the cap
+plus a grace period gets its worker terminated; the previous model stays in use either way.
+Serving loads the user's saved model in this process into the numpy forward pass
+(``models.numpy_scorer``): the serving process never imports TensorFlow or Keras, and loading a
+model costs milliseconds.
 
 Serving cache: per user (LRU over users), the loaded model, the decoded watch history with its
 feature context, the disliked set and the sent sets, each tagged with the storage revision of the
@@ -26,13 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 from models.numpy_scorer import NumpyScorer
+from recommender import jobs
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import POSITIVE_THRESHOLD, interest, watch_events
 from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.reasons import candidate_zone_shares, reasons_for
 from recommender.results import RankedList, Recommendation, TrainingReport
-from recommender import jobs
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
 from recommender.training import TrainingResult, plan_path_for, vocab_path_for
