@@ -1,19 +1,23 @@
 """Training through a real queue: Celery over ``BILIREC_BROKER_URL`` (the bot's side).
 
-``TrainingQueue.train`` sends a task that carries only the user id to the queue
-``BILIREC_TRAIN_QUEUE`` and waits (bounded) for the worker's report; the worker side is
-recommender.tasks. The bot never needs the report to serve: the worker registers the model in
+``TrainingQueue.submit`` sends a task that carries only the user id to the queue
+``BILIREC_TRAIN_QUEUE``; ``wait`` (on the event loop, holding no thread) or ``train`` (blocking)
+then waits, bounded, for the worker's report. The worker side is recommender.tasks. The bot never needs the report to serve: the worker registers the model in
 storage, and the bot's serving cache notices the new model revision on the next ranking.
 
-Broker unreachable: ``train`` logs once, marks the queue ``unreachable`` (/status then says
+Broker unreachable: ``submit`` logs once, marks the queue ``unreachable`` (/status then says
 training is delayed) and returns None, so the caller trains in its own process; the next
 training tries the broker again and logs once when it is back.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
+import time
+from dataclasses import dataclass
+from typing import Any
 
 from recommender.jobs import PENDING_METRICS
 from recommender.results import TrainingReport
@@ -28,6 +32,9 @@ BROKER_CONNECT_TIMEOUT_S = 3.0
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2,
                  "interval_max": 0.5}
 RESULT_TTL_S = 3600
+# how often the bot asks whether a queued training's report is back, and how long it then waits
+POLL_S = 0.5
+COLLECT_TIMEOUT_S = 5.0
 
 
 def make_celery(broker_url: str, queue: str = DEFAULT_QUEUE):
@@ -64,6 +71,16 @@ def report_to_dict(report: TrainingReport) -> dict:
             "metrics": dict(report.metrics), "message": report.message}
 
 
+@dataclass
+class QueuedTraining:
+    """A training sent to the workers, and until when to wait for its report."""
+
+    tg_id: int
+    n_records: int
+    result: Any          # celery.result.AsyncResult
+    deadline: float      # time.monotonic()
+
+
 class TrainingQueue:
     """Sends trainings to Celery workers and waits (at most ``wait_s``) for their report."""
 
@@ -76,9 +93,15 @@ class TrainingQueue:
         self._lock = threading.Lock()
 
     def train(self, tg_id: int, n_records: int) -> TrainingReport | None:
-        """Queue the user's training and wait for its report; None when the broker is
-        unreachable (train elsewhere). A report not back within ``wait_s`` says the training
-        is pending: its model is served as soon as the worker registers it."""
+        """Queue the user's training and wait for its report (blocking); None when the broker
+        is unreachable (train elsewhere). See ``collect`` for a report not back in time."""
+        queued = self.submit(tg_id, n_records)
+        if queued is None:
+            return None
+        return self.collect(queued, max(0.0, queued.deadline - time.monotonic()))
+
+    def submit(self, tg_id: int, n_records: int) -> QueuedTraining | None:
+        """Send the task (it carries only the user id); None when the broker is unreachable."""
         try:
             result = self._app.send_task(TASK_NAME, args=[int(tg_id)], queue=self.queue,
                                          retry=True, retry_policy=PUBLISH_RETRY)
@@ -86,8 +109,26 @@ class TrainingQueue:
             self._reachable(False, exc)
             return None
         self._reachable(True)
+        return QueuedTraining(int(tg_id), n_records, result, time.monotonic() + self.wait_s)
+
+    async def wait(self, queued: QueuedTraining) -> TrainingReport:
+        """The report, awaited on the event loop: the result store is asked every POLL_S
+        seconds (in a thread, briefly), so a long queue holds no thread while it waits."""
+        while time.monotonic() < queued.deadline:
+            try:
+                if await asyncio.to_thread(queued.result.ready):
+                    break
+            except Exception:  # noqa: BLE001 - the result store is down: collect reports it
+                break
+            await asyncio.sleep(POLL_S)
+        return await asyncio.to_thread(self.collect, queued, COLLECT_TIMEOUT_S)
+
+    def collect(self, queued: QueuedTraining, timeout: float) -> TrainingReport:
+        """The worker's report, waiting at most ``timeout`` seconds. Not back in time: the
+        training is pending, and its model is served as soon as the worker registers it."""
+        tg_id, n_records = queued.tg_id, queued.n_records
         try:
-            outcome = result.get(timeout=self.wait_s)
+            outcome = queued.result.get(timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - timeout, task failed, result store down
             from celery.exceptions import TimeoutError as ResultTimeout
 
@@ -103,7 +144,7 @@ class TrainingQueue:
                                   f"training failed ({type(exc).__name__}); "
                                   "the previous model stays")
         with contextlib.suppress(Exception):   # the result expires anyway (RESULT_TTL_S)
-            result.forget()
+            queued.result.forget()
         return report_from(outcome)
 
     def _reachable(self, ok: bool, exc: BaseException | None = None) -> None:

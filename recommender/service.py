@@ -17,10 +17,12 @@ invalidate anything.
 """
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +43,7 @@ from recommender.worker import init_worker, run_training
 from storage.records import Video
 
 if TYPE_CHECKING:
-    from recommender.queue import TrainingQueue
+    from recommender.queue import QueuedTraining, TrainingQueue
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -179,12 +181,27 @@ class Recommender:
         (recommender.jobs). Too few engaged watches to train on: nothing starts, the content
         ranker keeps serving and the report says why (the same figures /status shows).
         """
+        started = self._start(tg_id)
+        if isinstance(started, TrainingReport):
+            return started
+        return self.queue.collect(started, max(0.0, started.deadline - time.monotonic()))
+
+    async def train_async(self, tg_id: int) -> TrainingReport:
+        """``train`` for the event loop: a queued training's report is awaited without holding
+        a thread (recommender.queue.TrainingQueue.wait), so many trainings can be in flight."""
+        started = await asyncio.to_thread(self._start, tg_id)
+        if isinstance(started, TrainingReport):
+            return started
+        return await self.queue.wait(started)
+
+    def _start(self, tg_id: int) -> "TrainingReport | QueuedTraining":
+        """Queue the user's training (a handle to wait on), or run it here (its report)."""
         behaviour = self.storage.load_behaviour(tg_id)
         short = jobs.shortfall(behaviour)
         if short is not None:
             return short
         if self.queue is not None:
-            queued = self.queue.train(tg_id, len(behaviour))
+            queued = self.queue.submit(tg_id, len(behaviour))
             if queued is not None:
                 return queued
         owner = jobs.new_owner("bot")

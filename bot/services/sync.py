@@ -105,7 +105,7 @@ class SyncService:
     async def retrain(self, tg_id: int) -> None:
         """Train again from the stored data (the model file was damaged); quiet."""
         async with self._running(tg_id) as generation:
-            report = await asyncio.to_thread(self.recommender.train, tg_id)
+            report = await self.recommender.train_async(tg_id)
             await self._checkpoint(tg_id, generation)
             logger.info("user %s: retraining %s (%s)", tg_id,
                         "accepted" if report.accepted else "not accepted", report.message)
@@ -126,7 +126,7 @@ class SyncService:
             n_records = await asyncio.to_thread(self.storage.count_behaviour, tg_id)
             logger.info("user %s: synced %d behaviour records", tg_id, n_records)
             await self._checkpoint(tg_id, generation)
-            report = await asyncio.to_thread(self.recommender.train, tg_id)
+            report = await self.recommender.train_async(tg_id)
             await self._checkpoint(tg_id, generation)
             if report.accepted:  # the first /hot after "model ready" is then as fast as any
                 await asyncio.to_thread(self.recommender.prepare, tg_id)

@@ -38,6 +38,9 @@ class StandInRecommender:
         self.seen.append((self.storage.load_behaviour(tg_id), self.storage.load_pool(tg_id)))
         return SimpleNamespace(n_records=0, accepted=False, metrics={}, message="stand-in")
 
+    async def train_async(self, tg_id: int):
+        return self.train(tg_id)
+
     def prepare(self, tg_id: int) -> None:
         raise AssertionError("nothing was accepted")
 
