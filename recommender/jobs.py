@@ -9,6 +9,7 @@ registers nothing and deletes the files it wrote.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -81,6 +82,8 @@ def record(storage, job: TrainingJob, result: TrainingResult, owner: str) -> Tra
                               claim=owner) is None:
         for path in (model_path, vocab_path_for(model_path), plan_path_for(model_path)):
             path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):   # the folder too, unless something else is in it
+            model_path.parent.rmdir()
         logger.info("user %s was erased during training; its new model was discarded",
                     job.tg_id)
         return TrainingReport(job.n_records, False, {}, "the user was erased during training")

@@ -2,6 +2,8 @@
 Celery task's side of it (recommender.tasks.train_claimed) without TensorFlow."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from recommender import Recommender
@@ -86,3 +88,21 @@ def test_the_task_retries_while_another_worker_trains_the_user(storage, monkeypa
     result = tasks.train_user.apply(args=[USER])
     assert result.successful() and "erased" in result.get()["message"]
     assert len(attempts) == 3
+
+
+def test_a_model_finished_after_the_user_was_erased_is_discarded_with_its_folder(storage):
+    from recommender import jobs
+    from recommender.training import TrainingResult
+    from storage.files import write_atomic
+
+    owner = jobs.new_owner("test")
+    assert storage.claim_training(USER, owner, ttl_s=60)
+    job = jobs.gather(storage, USER, storage.load_behaviour(USER))
+    storage.erase_user(USER)                          # /logout while the model trains
+    model = Path(job.out_dir) / "model-1.npz"         # what the trainer then writes
+    for name in ("model-1.npz", "vocab-1.json", "plan-1.json"):
+        write_atomic(Path(job.out_dir) / name, b"x")
+    report = jobs.record(storage, job, TrainingResult(True, "trained", {}, 10, str(model)), owner)
+    assert not report.accepted and "erased" in report.message
+    assert storage.get_user(USER) is None and storage.latest_model(USER) is None
+    assert not Path(job.out_dir).exists()
