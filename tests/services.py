@@ -94,11 +94,12 @@ class PostgresSchema:
 
 
 @pytest.fixture
-def postgres_url():
-    """The URL of a fresh PostgreSQL schema for this test (skips or fails without a server)."""
+def postgres_schema():
+    """A fresh PostgreSQL schema for this test, dropped afterwards (skips or fails without a
+    server)."""
     need_postgres()
     schema = PostgresSchema()
     try:
-        yield schema.url
+        yield schema
     finally:
         schema.drop()

@@ -23,21 +23,11 @@ from storage.schema import per_user_tables
 from tests.bot.conftest import FOOD_MID, Chat, bvids
 from tests.bot.harness import bot_env
 from tests.bot.test_journey import MODEL_READY_TIMEOUT, qr_login
-from tests.services import REDIS_URL, PostgresSchema, need_postgres, need_redis
+from tests.services import REDIS_URL, need_redis, postgres_schema  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 USER = 515151
 WORKER_STOP_TIMEOUT = 60
-
-
-@pytest.fixture
-def postgres_schema():
-    need_postgres()
-    schema = PostgresSchema()
-    try:
-        yield schema
-    finally:
-        schema.drop()
 
 
 @pytest.fixture

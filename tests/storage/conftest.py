@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from storage import Storage, load_or_create_key
-from tests.services import PostgresSchema, need_postgres
+from tests.services import postgres_schema  # noqa: F401 - a fixture
 
 
 class FakeClock:
@@ -38,16 +38,6 @@ def key(data_dir):
 @pytest.fixture
 def clock():
     return FakeClock()
-
-
-@pytest.fixture
-def postgres_schema():
-    need_postgres()
-    schema = PostgresSchema()
-    try:
-        yield schema
-    finally:
-        schema.drop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
