@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.texts import COMMANDS, text
 from storage import (KeyMissing, Storage, StorageError, StorageUnavailable,
                      load_or_create_key)
+from storage.crypto import KEY_FILENAME
 
 if TYPE_CHECKING:
     from recommender import Recommender
@@ -45,6 +46,7 @@ def open_storage(settings: Settings) -> Storage:
     unreadable database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
+        refuse_a_new_key_for_stored_logins(settings)
         key = load_or_create_key(settings.data_dir, settings.secret_key,
                                  allow_new=settings.key_reset)
     except KeyMissing as exc:
@@ -53,12 +55,34 @@ def open_storage(settings: Settings) -> Storage:
         raise StartupError(str(exc)) from None
     try:
         return Storage(settings.data_dir, key, database_url=settings.database_url)
-    except StorageUnavailable as exc:
-        raise StartupError(f"{exc}: check BILIREC_DATABASE_URL and that the database server "
-                           "runs") from None
     except StorageError as exc:
-        raise StartupError(f"{exc} (restore the data directory from a backup, or move it "
-                           "away to start afresh)") from None
+        raise storage_startup_error(exc) from None
+
+
+def storage_startup_error(exc: StorageError) -> StartupError:
+    """The one line that says what to do about a database that cannot be opened."""
+    if isinstance(exc, StorageUnavailable):
+        return StartupError(f"{exc}: check BILIREC_DATABASE_URL and that the database server "
+                            "runs")
+    return StartupError(f"{exc} (restore the data directory from a backup, or move it away to "
+                        "start afresh)")
+
+
+def refuse_a_new_key_for_stored_logins(settings: Settings) -> None:
+    """On PostgreSQL, as load_or_create_key does for SQLite: no new key file while the database
+    holds logins (KeyMissing), unless BILIREC_KEY_RESET=1."""
+    database_url = settings.database_url or ""
+    if (not database_url.startswith(("postgresql://", "postgres://")) or settings.key_reset
+            or settings.secret_key or (settings.data_dir / KEY_FILENAME).exists()):
+        return
+    try:
+        with Storage(settings.data_dir, None, database_url=database_url) as probe:
+            holds = probe.holds_credentials()
+    except StorageError as exc:
+        raise storage_startup_error(exc) from None
+    if holds:
+        raise KeyMissing(f"the key file {settings.data_dir / KEY_FILENAME} is missing but the "
+                         "database holds encrypted Bilibili logins")
 
 
 async def reach_telegram(settings: Settings, *, first_delay: float = FIRST_RETRY_S,

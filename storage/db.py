@@ -297,6 +297,11 @@ class Storage:
                 unreadable.append(tg_id)
         return unreadable
 
+    def holds_credentials(self) -> bool:
+        """Whether any user's login is stored (needs no key)."""
+        with self._read() as conn:
+            return conn.execute("SELECT 1 FROM credentials LIMIT 1").fetchone() is not None
+
     def delete_credentials(self, tg_id: int) -> None:
         """Forget the user's login (the rest of their data stays)."""
         with self._write() as conn:

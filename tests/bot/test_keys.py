@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.app import StartupError
+from bot.app import StartupError, open_storage
 from bot.settings import Settings
 from storage import Storage, load_or_create_key
 from tests.bot.conftest import FOOD_MID, Chat, taste_history
 from tests.bot.harness import BotRunner, make_client
+from tests.services import postgres_schema  # noqa: F401 - a fixture
 
 USER, OTHER = 5150, 5151
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,3 +104,16 @@ def test_unreadable_login_at_run_time_counts_as_expired(tg, fake, start_bot, env
     assert runner.call(lambda: storage.load_credentials(USER)) is None
     assert runner.call(lambda: storage.get_digest(USER)).paused
     assert "出了点问题" not in "".join(m.text or "" for m in chat.messages())
+
+
+def test_deleted_key_file_is_not_replaced_on_postgresql_either(env, fake, postgres_schema):
+    env = {**env, "BILIREC_DATABASE_URL": postgres_schema.url}
+    data_dir = Path(env["BILIREC_DATA_DIR"])
+    key = load_or_create_key(data_dir, None)
+    with Storage(data_dir, key, database_url=postgres_schema.url) as storage:
+        storage.save_credentials(USER, fake.credentials_for(FOOD_MID))
+    (data_dir / "secret.key").unlink()
+    with pytest.raises(StartupError, match="missing") as caught:
+        open_storage(Settings.from_env(env))
+    assert "BILIREC_KEY_RESET=1" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (data_dir / "secret.key").exists()       # no new key was made
