@@ -113,39 +113,56 @@ class TrainingQueue:
 
     async def wait(self, queued: QueuedTraining) -> TrainingReport:
         """The report, awaited on the event loop: the result store is asked every POLL_S
-        seconds (in a thread, briefly), so a long queue holds no thread while it waits."""
-        while time.monotonic() < queued.deadline:
+        seconds (in a thread, one quick read each), so a long queue holds no thread."""
+        while True:
             try:
-                if await asyncio.to_thread(queued.result.ready):
-                    break
-            except Exception:  # noqa: BLE001 - the result store is down: collect reports it
-                break
+                ready = await asyncio.to_thread(queued.result.ready)
+                if ready:
+                    return await asyncio.to_thread(self._finished, queued)
+            except Exception as exc:  # noqa: BLE001 - the result store is unreachable
+                return self._failed(queued, exc)
+            if time.monotonic() >= queued.deadline:
+                return self._pending(queued)
             await asyncio.sleep(POLL_S)
-        return await asyncio.to_thread(self.collect, queued, COLLECT_TIMEOUT_S)
 
     def collect(self, queued: QueuedTraining, timeout: float) -> TrainingReport:
-        """The worker's report, waiting at most ``timeout`` seconds. Not back in time: the
-        training is pending, and its model is served as soon as the worker registers it."""
-        tg_id, n_records = queued.tg_id, queued.n_records
+        """The worker's report, waiting at most ``timeout`` seconds (blocking)."""
+        from celery.exceptions import TimeoutError as ResultTimeout
+
         try:
             outcome = queued.result.get(timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - timeout, task failed, result store down
-            from celery.exceptions import TimeoutError as ResultTimeout
+        except ResultTimeout:
+            return self._pending(queued)
+        except Exception as exc:  # noqa: BLE001 - the task failed, or the result store is down
+            return self._failed(queued, exc)
+        return self._report(queued, outcome)
 
-            if isinstance(exc, ResultTimeout):
-                logger.info("user %s: training queued, no report within %.0f s", tg_id,
-                            self.wait_s)
-                return TrainingReport(n_records, False, dict(PENDING_METRICS),
-                                      "training queued; the new model serves once a worker "
-                                      "has trained it")
-            logger.warning("user %s: training on a worker failed (%s)", tg_id,
-                           type(exc).__name__)
-            return TrainingReport(n_records, False, {},
-                                  f"training failed ({type(exc).__name__}); "
-                                  "the previous model stays")
+    def _finished(self, queued: QueuedTraining) -> TrainingReport:
+        result = queued.result
+        if not result.successful():
+            return self._failed(queued, result.result)
+        return self._report(queued, result.result)
+
+    @staticmethod
+    def _report(queued: QueuedTraining, outcome: dict) -> TrainingReport:
         with contextlib.suppress(Exception):   # the result expires anyway (RESULT_TTL_S)
             queued.result.forget()
         return report_from(outcome)
+
+    def _pending(self, queued: QueuedTraining) -> TrainingReport:
+        """Not back in time: pending; the model serves as soon as the worker registers it."""
+        logger.info("user %s: training queued, no report within %.0f s", queued.tg_id,
+                    self.wait_s)
+        return TrainingReport(queued.n_records, False, dict(PENDING_METRICS),
+                              "training queued; the new model serves once a worker has "
+                              "trained it")
+
+    @staticmethod
+    def _failed(queued: QueuedTraining, error: object) -> TrainingReport:
+        name = type(error).__name__
+        logger.warning("user %s: training on a worker failed (%s)", queued.tg_id, name)
+        return TrainingReport(queued.n_records, False, {},
+                              f"training failed ({name}); the previous model stays")
 
     def _reachable(self, ok: bool, exc: BaseException | None = None) -> None:
         """Log the broker going away and coming back, once each."""

@@ -128,44 +128,47 @@ def test_an_unreachable_broker_is_logged_once_until_it_is_back(caplog):
 
 
 class StubResult:
-    """A Celery AsyncResult stand-in: not ready for ``polls`` asks, then ``outcome``."""
+    """A Celery AsyncResult stand-in: not ready for ``polls`` asks, then done with ``outcome``
+    (a dict: success; an exception: the task failed)."""
 
     def __init__(self, polls: int, outcome) -> None:
-        self.polls, self.outcome, self.forgotten = polls, outcome, False
+        self.polls, self.result, self.forgotten = polls, outcome, False
 
     def ready(self) -> bool:
         self.polls -= 1
         return self.polls < 0
 
-    def get(self, timeout: float):
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        return self.outcome
+    def successful(self) -> bool:
+        return not isinstance(self.result, BaseException)
 
     def forget(self) -> None:
         self.forgotten = True
 
 
-def test_a_queued_report_is_awaited_by_polling_and_a_late_one_is_pending(monkeypatch):
+def test_a_queued_report_is_awaited_by_polling_and_a_late_or_failed_one_is_said(monkeypatch):
     import asyncio
     import time
-
-    from celery.exceptions import TimeoutError as ResultTimeout
 
     from recommender import queue as queue_module
     from recommender.queue import QueuedTraining, TrainingQueue
 
     monkeypatch.setattr(queue_module, "POLL_S", 0.001)
     queue = TrainingQueue("redis://127.0.0.1:9/0", "bilirec-stub", wait_s=60)
+
+    def wait(result, seconds: float = 60):
+        return asyncio.run(queue.wait(QueuedTraining(1, 80, result,
+                                                     time.monotonic() + seconds)))
     try:
         done = StubResult(3, {"n_records": 80, "accepted": True, "metrics": {"served": "model"},
                               "message": "trained"})
-        report = asyncio.run(queue.wait(QueuedTraining(1, 80, done, time.monotonic() + 60)))
+        report = wait(done)
         assert report.accepted and report.metrics == {"served": "model"} and done.forgotten
         assert done.polls == -1                        # asked until it was ready, no further
 
-        late = StubResult(10**9, ResultTimeout("not yet"))
-        report = asyncio.run(queue.wait(QueuedTraining(1, 80, late, time.monotonic() + 0.05)))
+        report = wait(StubResult(10**9, None), seconds=0.05)
         assert not report.accepted and report.metrics["served_reason"] == "pending"
+
+        report = wait(StubResult(0, MemoryError("worker")))
+        assert not report.accepted and "MemoryError" in report.message
     finally:
         queue.close()
