@@ -32,9 +32,8 @@ BROKER_CONNECT_TIMEOUT_S = 3.0
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2,
                  "interval_max": 0.5}
 RESULT_TTL_S = 3600
-# how often the bot asks whether a queued training's report is back, and how long it then waits
+# how often the bot asks whether a queued training's report is back
 POLL_S = 0.5
-COLLECT_TIMEOUT_S = 5.0
 
 
 def make_celery(broker_url: str, queue: str = DEFAULT_QUEUE):
@@ -94,7 +93,7 @@ class TrainingQueue:
 
     def train(self, tg_id: int, n_records: int) -> TrainingReport | None:
         """Queue the user's training and wait for its report (blocking); None when the broker
-        is unreachable (train elsewhere). See ``collect`` for a report not back in time."""
+        is unreachable (train elsewhere). Not back within ``wait_s``: a pending report."""
         queued = self.submit(tg_id, n_records)
         if queued is None:
             return None
