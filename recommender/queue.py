@@ -2,8 +2,9 @@
 
 ``TrainingQueue.submit`` sends a task that carries only the user id to the queue
 ``BILIREC_TRAIN_QUEUE``; ``wait`` (on the event loop, holding no thread) or ``train`` (blocking)
-then waits, bounded, for the worker's report. The worker side is recommender.tasks. The bot never needs the report to serve: the worker registers the model in
-storage, and the bot's serving cache notices the new model revision on the next ranking.
+then waits, bounded, for the worker's report. The worker side is recommender.tasks. The bot
+never needs the report to serve: the worker registers the model in storage, and the bot's
+serving cache notices the new model revision on the next ranking.
 
 Broker unreachable: ``submit`` logs once, marks the queue ``unreachable`` (/status then says
 training is delayed) and returns None, so the caller trains in its own process; the next
