@@ -10,13 +10,14 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import Bot, BotCommand
+from telegram import Bot, BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bilibili import BilibiliClient
 from bot import handlers
+from bot.context import CONTEXT_TYPES, SERVICES_KEY, services_of
 from bot.jobs import rebuild_digests
 from bot.logsafety import protect_token, redact
 from bot.services.container import BotServices
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
 FIRST_RETRY_S, MAX_RETRY_S = 1.0, 60.0
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # every message: lists would show a card each
 KEY_ADVICE = ("restore the old key (BILIREC_SECRET_KEY or secret.key), or start once with "
               "BILIREC_KEY_RESET=1 to drop those logins (the users are asked to /login again)")
 
@@ -96,13 +98,12 @@ def drop_unreadable_logins(storage: Storage, settings: Settings) -> list[int]:
 
 async def tell_to_login_again(application: Application, tg_ids: list[int]) -> None:
     """One message to each user whose login was dropped by a key reset."""
-    storage = application.bot_data["services"].storage
+    storage = services_of(application).storage
     for tg_id in tg_ids:
         user = storage.get_user(tg_id)
         try:
             await application.bot.send_message(
-                tg_id, text(user.language if user else "zh", "key_reset_login"),
-                parse_mode=ParseMode.HTML)
+                tg_id, text(user.language if user else "zh", "key_reset_login"))
         except TelegramError as exc:
             logger.info("could not tell user %s to log in again: %s", tg_id, exc)
 
@@ -161,12 +162,14 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data["services"] = services
+    application.bot_data[SERVICES_KEY] = services
     handlers.register(application)
     return application
 

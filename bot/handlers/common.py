@@ -1,26 +1,11 @@
-"""Helpers shared by the handlers: the services, the user's language, sending lists, faults."""
+"""Helpers shared by the handlers: the user's language, HTML escaping, replying."""
 from __future__ import annotations
 
 import html
-import logging
 
-from telegram import Bot, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
+from telegram import Update
 
-from bilibili.errors import BilibiliError, RiskControl
-from bot.render import RenderedMessage, format_age, render_list
-from bot.services.container import BotServices
-from bot.services.lists import ListResult
-from bot.texts import language_for, text
-
-logger = logging.getLogger(__name__)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    """The bot's services (set by the composition root)."""
-    return context.application.bot_data["services"]
+from bot.texts import language_for
 
 
 def lang_of(update: Update) -> str:
@@ -29,39 +14,10 @@ def lang_of(update: Update) -> str:
     return language_for(user.language_code if user else None)
 
 
-def fault_text(exc: BilibiliError, lang: str) -> str:
-    """The short user message for a Bilibili fault."""
-    return text(lang, "risk_control" if isinstance(exc, RiskControl) else "unavailable")
-
-
 def escape(value: object) -> str:
     return html.escape(str(value))
 
 
 async def reply(update: Update, message: str, **kwargs) -> None:
-    """Answer in the update's chat with an HTML message."""
-    await update.effective_chat.send_message(message, parse_mode=ParseMode.HTML,
-                                             link_preview_options=NO_PREVIEW, **kwargs)
-
-
-def list_messages(result: ListResult, lang: str, *, header: str,
-                  extra_notes: tuple[str, ...] = ()) -> list[RenderedMessage]:
-    """A ranked list as messages, with its staleness and provisional notes."""
-    notes = list(extra_notes)
-    if result.age_s is not None:
-        notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
-    if result.provisional and result.items:
-        notes.append(text(lang, "provisional_content" if result.ranker == "content"
-                          else "provisional"))
-    return render_list(result.items, lang, header=header, notes=notes)
-
-
-async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,
-                    extra_notes: tuple[str, ...] = (), buttons: bool = True) -> list[str]:
-    """Send a ranked list (split as needed, 👍/👎 buttons unless buttons=False); returns the
-    BV ids sent."""
-    for message in list_messages(result, lang, header=header, extra_notes=extra_notes):
-        await bot.send_message(chat_id, message.text, parse_mode=ParseMode.HTML,
-                               reply_markup=message.reply_markup() if buttons else None,
-                               link_preview_options=NO_PREVIEW)
-    return [item.video.bvid for item in result.items]
+    """Answer in the update's chat (HTML, no link preview: the Application's defaults)."""
+    await update.effective_chat.send_message(message, **kwargs)

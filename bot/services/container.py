@@ -10,9 +10,11 @@ from bilibili import BilibiliClient
 from bot.services.accounts import Accounts
 from bot.services.digest import DigestService
 from bot.services.enrich import Enricher
+from bot.services.erase import UserEraser
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncService
+from bot.services.users import Users
 from bot.settings import Settings
 from storage import Storage
 
@@ -95,7 +97,8 @@ class BackgroundTasks:
 
 @dataclass
 class BotServices:
-    """Everything handlers and jobs use; lives in ``application.bot_data["services"]``."""
+    """Everything handlers and jobs use; lives in ``application.bot_data["services"]``
+    (handlers reach it as ``context.services``, see ``bot.context``)."""
 
     settings: Settings
     storage: Storage
@@ -106,6 +109,8 @@ class BotServices:
     lists: ListService
     sync: SyncService
     digests: DigestService
+    users: Users
+    eraser: UserEraser
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -114,17 +119,22 @@ class BotServices:
     @classmethod
     def create(cls, settings: Settings, storage: Storage, bilibili: BilibiliClient,
                recommender: Recommender) -> "BotServices":
-        """Wire the services over the three packages."""
+        """Wire the services over the three packages; every in-memory per-user store
+        registers with the eraser."""
         popular = PopularCache(
             lambda: bilibili.popular(pages=POPULAR_PAGES, page_size=POPULAR_PAGE_SIZE),
             settings.popular_ttl_s)
+        eraser = UserEraser(storage)
         accounts = Accounts(storage, bilibili, refresh_check_s=settings.refresh_check_s)
         lists = ListService(storage, bilibili, recommender, accounts, popular)
+        for store in (recommender, accounts, lists):
+            eraser.register(store.forget)
         enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
                             pace_s=settings.enrich_pace_s, cap=settings.enrich_cap)
         sync = SyncService(storage, bilibili, recommender, accounts,
                            history_cap=settings.history_cap, enricher=enricher,
-                           popular=popular)
-        digests = DigestService(storage, lists)
+                           popular=popular, eraser=eraser)
+        digests = DigestService(storage, lists, default_zone=settings.timezone)
+        users = Users(storage, bilibili, recommender, accounts, sync, eraser)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests)
+                   digests, users, eraser)

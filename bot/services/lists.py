@@ -1,7 +1,8 @@
 """The ranked /hot and /explore lists of one user.
 
 /hot ranks the shared popular list; /explore ranks the user's own homepage feed (never shared
-between users) minus the popular videos. Disliked videos are always excluded. When Bilibili
+between users) minus the popular videos. Disliked videos are always excluded (by
+``Recommender.rank``; here only from a last good list served again). When Bilibili
 faults, /explore serves the user's last good list with its age; /hot serves the stale popular
 list with its age (see PopularCache). Every list shown to a user is logged as impressions
 (``log_shown``), so training and /status can learn what became of it.
@@ -9,6 +10,7 @@ list with its age (see PopularCache). Every list shown to a user is logged as im
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -24,18 +26,23 @@ from storage.records import Video
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommendation, Recommender
 
+logger = logging.getLogger(__name__)
 LAST_GOOD_MAX_USERS = 10_000
 
 
 @dataclass(frozen=True)
 class ListResult:
     """A ranked list; ``age_s`` is set when it is an older list served because of a fault;
-    ``ranker`` names what ranked it (see RankedList)."""
+    ``ranker`` names what ranked it (see RankedList); ``logged_in`` whether the user has a
+    Bilibili login (set by ``hot_for_user``); ``loggable`` is False for a list made before
+    the user was known (``log_shown`` then logs nothing)."""
 
     items: list[Recommendation]
     provisional: bool
     age_s: float | None = None
     ranker: str = ""
+    logged_in: bool = True
+    loggable: bool = True
 
 
 class ListService:
@@ -66,20 +73,38 @@ class ListService:
         pool = await asyncio.to_thread(self.storage.load_pool, tg_id)
         return next((video for video in pool if video.bvid == bvid), None)
 
-    async def disliked(self, tg_id: int) -> set[str]:
+    async def _disliked(self, tg_id: int) -> set[str]:
         """The BV ids the user gave 👎."""
         feedback = await asyncio.to_thread(self.storage.load_feedback, tg_id)
         return {bvid for bvid, value in feedback.items() if value < 0}
+
+    async def record_feedback(self, tg_id: int, bvid: str, value: int) -> bool:
+        """Store a 👍 (+1) or 👎 (-1), latest wins; False (nothing written) for a user the bot
+        does not know (erased by /logout)."""
+        if await asyncio.to_thread(self.storage.get_user, tg_id) is None:
+            return False
+        video = await self.find_video(tg_id, bvid)
+        await asyncio.to_thread(self.storage.add_feedback, tg_id, bvid, value, video)
+        logger.info("user %s gave %+d to %s", tg_id, value, bvid)
+        return True
+
+    async def hot_for_user(self, tg_id: int, n: int, lang: str) -> ListResult:
+        """/hot for a user in their private chat: ranked for them when known (quality order
+        before), ``logged_in`` set. A user seen for the first time gets a row, so the list's
+        buttons record for them; that first list is not logged as shown."""
+        user = await asyncio.to_thread(self.storage.get_user, tg_id)
+        logged_in = user is not None and (await self.accounts.stored(tg_id)) is not None
+        result = await self.hot(tg_id if user else None, n)
+        if user is None:
+            await asyncio.to_thread(self.storage.ensure_user, tg_id, lang)
+        return replace(result, logged_in=logged_in, loggable=user is not None)
 
     async def hot(self, tg_id: int | None, n: int, *,
                   exclude: frozenset[str] = frozenset()) -> ListResult:
         """The popular list ranked for the user (quality order when tg_id is None or untrained)."""
         snapshot = await self.popular.get()
-        skip = set(exclude)
-        if tg_id is not None:
-            skip |= await self.disliked(tg_id)
         ranked = await asyncio.to_thread(self.recommender.rank, tg_id, list(snapshot.videos), n,
-                                         channel="hot", exclude=skip)
+                                         channel="hot", exclude=set(exclude))
         return ListResult(list(ranked.items), ranked.provisional,
                           snapshot.age_s if snapshot.stale else None, ranked.ranker)
 
@@ -91,7 +116,7 @@ class ListService:
         one more page is fetched (Bilibili's feed gives fresh videos on every call)."""
         try:
             feed = await self._feed(tg_id, pages)
-            skip = set(exclude) | await self.disliked(tg_id)
+            skip = set(exclude)
             ranked = await self._rank_feed(tg_id, feed, n, skip)
             if len(ranked.items) < n:
                 known = {video.bvid for video in feed}
@@ -109,7 +134,10 @@ class ListService:
         return result
 
     async def log_shown(self, tg_id: int, channel: str, result: ListResult) -> None:
-        """Log a list the user was shown on a channel ("hot", "explore", "digest")."""
+        """Log a list the user was shown on a channel ("hot", "explore", "digest"), unless
+        it is not ``loggable``."""
+        if not result.loggable:
+            return
         await asyncio.to_thread(self.storage.record_impressions, tg_id, channel, result.ranker,
                                 [(item.video, item.score) for item in result.items])
 
@@ -134,6 +162,6 @@ class ListService:
         if entry is None:
             return None
         made_at, result = entry
-        skip = set(exclude) | await self.disliked(tg_id)
+        skip = set(exclude) | await self._disliked(tg_id)
         items = [item for item in result.items if item.video.bvid not in skip][:n]
         return replace(result, items=items, age_s=self._clock() - made_at)

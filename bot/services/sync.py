@@ -23,6 +23,7 @@ from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts, LoginExpired, LoginRequired, UserLocks
 from bot.services.enrich import Enricher
+from bot.services.erase import UserEraser
 from bot.services.popular import PopularCache
 from storage import Storage
 from storage.records import Video
@@ -52,7 +53,8 @@ class SyncService:
 
     def __init__(self, storage: Storage, client: BilibiliClient, recommender: Recommender,
                  accounts: Accounts, *, history_cap: int, enricher: Enricher,
-                 popular: PopularCache, clock: Callable[[], float] = time.monotonic) -> None:
+                 popular: PopularCache, eraser: UserEraser,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.client = client
         self.recommender = recommender
@@ -60,6 +62,7 @@ class SyncService:
         self.history_cap = history_cap
         self.enricher = enricher
         self.popular = popular
+        self.eraser = eraser
         self._clock = clock
         self._locks = UserLocks()
         self._generation: dict[int, int] = {}
@@ -162,6 +165,5 @@ class SyncService:
 
     async def _checkpoint(self, tg_id: int, generation: int) -> None:
         if self._generation.get(tg_id, 0) != generation:
-            await asyncio.to_thread(self.storage.erase_user, tg_id)
-            self.recommender.forget(tg_id)
+            await self.eraser.erase_user(tg_id)
             raise SyncAborted()

@@ -182,7 +182,7 @@ def test_a_malformed_fresh_value_is_escaped():
 
 
 def test_the_provisional_note_names_the_ranker_truthfully():
-    from bot.handlers.common import list_messages
+    from bot.sending import list_messages
     from bot.services.lists import ListResult
 
     items = [Recommendation(make_video(3), 40)]
