@@ -13,6 +13,7 @@ COPY bilibili ./bilibili
 COPY recommender ./recommender
 COPY models ./models
 COPY storage ./storage
+COPY domain ./domain
 RUN pip install . \
     && useradd --create-home --uid 10001 bilirec \
     && mkdir -p /data && chown bilirec:bilirec /data

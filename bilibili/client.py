@@ -28,7 +28,7 @@ from bilibili.errors import (BilibiliError, BilibiliUnavailable, NotLoggedIn, Ri
 from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState, VideoStats
 from bilibili.refresh import (BILIBILI_REFRESH_PUBLIC_KEY_PEM, correspond_path,
                               load_public_key, parse_refresh_csrf)
-from storage.records import Credentials, Video
+from domain import Credentials, Video
 
 logger = logging.getLogger(__name__)
 

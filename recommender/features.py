@@ -35,7 +35,7 @@ from models import (MAX_SEQ, MAX_TAGS, MAX_TITLE, N_AFFINITY, N_QUALITY, PAD_ID,
                     ModelSpec)
 from recommender.labels import POSITIVE_THRESHOLD, Sample, interest, watch_events
 from recommender.text import title_tokens
-from storage.records import Video
+from domain import Video
 
 FIRST_REAL_ID = 2
 # fixed embedding-table sizes: every user's model has the same shapes, so one traced training

@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from recommender.impressions import implicit_negatives, judge
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 ABANDON_FRACTION = 0.25
 POSITIVE_THRESHOLD = 0.5

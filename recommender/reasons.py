@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 from recommender.features import WatchContext, quality_score
 from recommender.results import Reason
 from recommender.text import title_tokens
-from storage.records import Video
+from domain import Video
 
 DRIVER_KINDS = ("author", "zone", "keywords")
 MIN_AUTHOR_WATCHES = 3

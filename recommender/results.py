@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from storage.records import Video
+from domain import Video
 
 ReasonKind = Literal["author", "zone", "keywords", "quality", "popular", "fresh"]
 

@@ -35,7 +35,7 @@ from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingP
                                    simple_scores)
 from recommender.training import TrainingData, TrainingResult, plan_path_for, vocab_path_for
 from recommender.worker import init_worker, run_training
-from storage.records import Video
+from domain import Video
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

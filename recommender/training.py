@@ -37,7 +37,7 @@ from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, REASON_N
                                    ServingPlan, TfidfRanker, as_served, choose,
                                    data_shortfall, holdout_scores)
 from storage.files import write_atomic
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 logger = logging.getLogger(__name__)
 

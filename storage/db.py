@@ -26,7 +26,7 @@ from storage.codec import video_from_json, video_to_json
 from storage.crypto import CredentialCipher
 from storage.errors import CredentialsUnreadable, StorageClosed, StorageError
 from storage.files import remove_user_files, tighten_data_dir, user_model_dir
-from storage.records import Credentials, Impression, Video, merge_videos
+from domain import Credentials, Impression, Video, merge_videos
 
 logger = logging.getLogger(__name__)
 

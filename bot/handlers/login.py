@@ -24,7 +24,7 @@ from bot.handlers.common import lang_of
 from bot.services.container import BotServices
 from bot.sync_report import sync_and_report
 from bot.texts import text
-from storage.records import Credentials
+from domain import Credentials
 
 logger = logging.getLogger(__name__)
 NEW_CODE_DATA = "login:new"

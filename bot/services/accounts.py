@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError, BilibiliUnavailable, NotLoggedIn, RiskControl
 from storage import CredentialsUnreadable, Storage
-from storage.records import Credentials
+from domain import Credentials
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

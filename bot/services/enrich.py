@@ -19,7 +19,7 @@ from typing import Awaitable, Callable, Iterable
 from bilibili import BilibiliClient, VideoStats
 from bilibili.errors import BilibiliError, RiskControl
 from storage import Storage
-from storage.records import Video, merge_videos
+from domain import Video, merge_videos
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bilibili.errors import BilibiliUnavailable, RiskControl
 from bot.services.accounts import Accounts
 from bot.services.popular import PopularCache
 from storage import Storage
-from storage.records import Video
+from domain import Video
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommendation, Recommender

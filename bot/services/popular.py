@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bilibili.errors import BilibiliError
-from storage.records import Video
+from domain import Video
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from bot.services.enrich import Enricher
 from bot.services.erase import UserEraser
 from bot.services.popular import PopularCache
 from storage import Storage
-from storage.records import Video
+from domain import Video
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommender

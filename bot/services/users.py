@@ -17,7 +17,7 @@ from bot.services.accounts import Accounts
 from bot.services.erase import UserEraser
 from bot.services.sync import SyncService
 from storage import DigestSetting, Storage
-from storage.records import Credentials
+from domain import Credentials
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommender

@@ -19,7 +19,8 @@ from bot.services.enrich import Enricher, apply_stats, merge_by_bvid
 from bot.services.erase import UserEraser
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncAborted, SyncService
-from storage import Storage, Video, load_or_create_key
+from domain import Video
+from storage import Storage, load_or_create_key
 from tests.fakes.fake_bilibili import FakeBilibili, make_video
 
 PATH = "/x/v3/fav/resource/infos"

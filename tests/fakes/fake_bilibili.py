@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from storage.records import Credentials, Video
+from domain import Credentials, Video
 
 # the documented example keys (bilibili-api.md), so signatures match the published test vectors
 DEFAULT_IMG_KEY = "7cd084941338484aae1ad9425b84077c"

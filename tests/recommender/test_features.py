@@ -10,7 +10,7 @@ from recommender.features import (Vocabulary, build_vocabulary, encode_candidate
                                   encode_item, encode_samples, quality_features, quality_score,
                                   serving_context)
 from recommender.labels import AFTER_EVERYTHING, Sample, watch_events
-from storage.records import Video
+from domain import Video
 
 
 def test_training_and_serving_features_are_identical_for_the_same_video(user):

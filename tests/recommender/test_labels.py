@@ -6,7 +6,7 @@ import numpy as np
 from recommender.labels import (FEEDBACK_WEIGHT, IMPLICIT_WEIGHT, build_samples, interest,
                                 time_split, watched_fraction)
 from recommender.training import equalize_missing, sample_weights
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 DAY = 86400
 

@@ -10,7 +10,7 @@ from models import MAX_SEQ, ModelSpec, Scorer, TrainerPool, build_wide_deep, loa
 from models.numpy_scorer import NumpyScorer, weight_layout
 from recommender.features import Vocabulary, encode_candidates, serving_context
 from recommender.training import TrainingData, train_user_model, vocab_path_for
-from storage.records import Video
+from domain import Video
 from tests.recommender.conftest import odd_videos
 
 TOLERANCE = 1e-5

@@ -303,7 +303,7 @@ def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
     import concurrent.futures
 
     from recommender.training import TrainingResult
-    from storage import Video
+    from domain import Video
 
     storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
     storage.save_behaviour(USER, user.behaviour)

@@ -1,7 +1,8 @@
 """erase_user removes every row and file of that user and nothing of anyone else."""
 from __future__ import annotations
 
-from storage import Credentials, Storage, Video
+from domain import Credentials, Video
+from storage import Storage
 from storage.crypto import KEY_FILENAME
 from storage.files import write_atomic
 from storage.schema import per_user_tables

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from storage import (Credentials, DigestSetting, ModelRecord, Storage, StorageClosed,
-                     UserRecord, Video)
+from domain import Credentials, Video
+from storage import DigestSetting, ModelRecord, Storage, StorageClosed, UserRecord
 
 from tests.storage.disk import open_db
 

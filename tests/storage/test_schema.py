@@ -6,7 +6,8 @@ import stat
 
 import pytest
 
-from storage import SchemaVersionError, Storage, StorageError, Video
+from domain import Video
+from storage import SchemaVersionError, Storage, StorageError
 from storage.db import DB_FILENAME
 from storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate, per_user_tables, schema_version
 

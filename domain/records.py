@@ -1,8 +1,4 @@
-"""Plain data records shared by every layer: videos, credentials, feedback.
-
-They live in the bottom layer (storage/) so that bilibili/, recommender/ and bot/ can all use
-them without depending on each other.
-"""
+"""Plain data records shared by every layer: videos, credentials, impressions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
