@@ -16,8 +16,8 @@ size, "message is not modified", unknown messages and chats. Tests drive it as t
 Driving API: send_command / send_text / press_button / add_user / block_bot (the user's side);
 messages(chat_id) -> [Message] (text, plain_text, entities, photo bytes, parse_mode,
 reply_markup, sent_at, edited, deleted, history), wait_for, dump, callback_answers, calls /
-calls_to / calls_containing (every request, for "no request carried X"), chat_actions, commands,
-pending_updates, server_errors (what the bot did); fail_next / slow_next / flood_limit (faults).
+calls_to, commands (what the bot did); fail_next / slow_next (faults). A request the fake
+cannot handle is answered 500 and its traceback printed (pytest shows it with the failure).
 
 Choices where Telegram is not fully specified (documented so tests can rely on them):
 - Text length is counted in UTF-16 code units of the text after entity parsing and stripping
@@ -28,7 +28,6 @@ Choices where Telegram is not fully specified (documented so tests can rely on t
 """
 from __future__ import annotations
 
-import collections
 import copy
 import itertools
 import json
@@ -47,21 +46,9 @@ MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note"})
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
 STALE_QUERY = "query is too old and response timeout expired or query ID is invalid"
-CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
-            "instance is running")
-_BAD_GATEWAY_PAGE = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                     b"</body>\r\n</html>\r\n")
-FLOOD_COUNTED_METHODS = frozenset({
-    "sendmessage", "sendphoto", "editmessagetext", "editmessagecaption", "editmessagemedia",
-    "editmessagereplymarkup"})
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -506,10 +493,7 @@ class FakeTelegram:
     """The fake Bot API (see the module doc). Thread-safe; use as a context manager."""
 
     def __init__(self, token: str = "123456:TEST-token", *, bot_username: str = "bilirec_test_bot",
-                 bot_first_name: str = "BiliRec", strict_html: bool = True,
-                 flood_limit: int | None = None) -> None:
-        """flood_limit: when set, more than that many sends/edits within one second (all chats
-        together, like Telegram's ~30/s) are answered 429 with retry_after."""
+                 bot_first_name: str = "BiliRec", strict_html: bool = True) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_user = {"id": self.bot_id, "is_bot": True, "first_name": bot_first_name,
@@ -517,8 +501,6 @@ class FakeTelegram:
                          "can_read_all_group_messages": False, "supports_inline_queries": False,
                          "can_connect_to_business": False, "has_main_web_app": False}
         self.strict_html = strict_html
-        self.flood_limit = flood_limit
-        self._recent_sends: collections.deque[float] = collections.deque()
         self._cond = threading.Condition(threading.RLock())
         self._users: dict[int, _User] = {}
         self._groups: dict[int, _GroupChat] = {}
@@ -527,7 +509,6 @@ class FakeTelegram:
         self._next_message_id: dict[int, int] = {}
         self._updates: list[dict] = []
         self._next_update_id = 700_000_001
-        self._poll_generation = 0
         self._allowed_updates: list[str] | None = None
         self._queries: dict[str, tuple[int, int, str]] = {}   # id -> user, message, data
         self._query_ids = itertools.count(4_300_000_000_000_000_001)
@@ -537,9 +518,7 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}
         self._calls: list[ApiCall] = []
-        self.server_errors: list[str] = []  # tracebacks of requests the fake failed to handle
         self._answers: list[CallbackAnswer] = []
-        self._chat_actions: list[tuple[int, str, float]] = []
         self._stopping = False
         self._connections: set[socket.socket] = set()
         self._server: ThreadingHTTPServer | None = None
@@ -737,36 +716,17 @@ class FakeTelegram:
         """The API requests to one method (case-insensitive)."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    def calls_containing(self, needle: str | bytes) -> list[ApiCall]:
-        """The API requests whose parameters or uploaded files contain needle (leak checks)."""
-        text = needle if isinstance(needle, str) else needle.decode("utf-8", "replace")
-        raw = needle if isinstance(needle, bytes) else needle.encode("utf-8")
-        return [c for c in self.calls
-                if text in json.dumps(c.params, ensure_ascii=False, default=str)
-                or any(raw in data for data in c.files.values())]
-
-    @property
-    def chat_actions(self) -> list[tuple[int, str, float]]:
-        """(chat_id, action, time) of every sendChatAction."""
-        with self._cond:
-            return list(self._chat_actions)
-
     def commands(self, language_code: str = "", scope: str = "default") -> list[dict]:
         """The command menu set with setMyCommands for that language and scope type."""
         with self._cond:
             return copy.deepcopy(self._commands.get((scope, language_code), []))
-
-    def pending_updates(self) -> int:
-        """Updates not yet confirmed by the bot."""
-        with self._cond:
-            return len(self._updates)
 
     # -- faults ---------------------------------------------------------------------------------
 
     def fail_next(self, method: str, status: int = 429, retry_after: int = 1, *,
                   times: int = 1, delay: float = 0.0, description: str | None = None) -> None:
         """The next `times` calls to method ("*" = any but getUpdates) fail with status:
-        429 (with retry_after), 500, 502 (nginx HTML page, like the real gateway), 400, 403...
+        429 (with retry_after), 500, 400, 403...
         ``delay`` seconds pass before the answer."""
         with self._cond:
             self._faults.setdefault(method.lower(), []).extend(
@@ -841,8 +801,6 @@ class FakeTelegram:
                 self._interruptible_sleep(fault.delay)
                 if fault.status != 200:
                     return self._fault_body(fault, call)
-            if method.lower() in FLOOD_COUNTED_METHODS:
-                self._check_flood()
             result = handler(_Params(params, files))
             body = json.dumps({"ok": True, "result": result}, ensure_ascii=False)
             call.status = 200
@@ -850,9 +808,8 @@ class FakeTelegram:
         except TelegramApiError as error:
             call.status, call.description = error.status, error.description
             return self._error_body(error)
-        except Exception:  # a request the fake cannot handle: 500, kept for the test to see
-            with self._cond:
-                self.server_errors.append(f"{method}: {traceback.format_exc()}")
+        except Exception:  # a request the fake cannot handle: 500, printed for the test's report
+            traceback.print_exc()
             error = TelegramApiError(500, "Internal Server Error")
             call.status, call.description = error.status, error.description
             return self._error_body(error)
@@ -870,9 +827,6 @@ class FakeTelegram:
 
     def _fault_body(self, fault: _Fault, call: ApiCall) -> tuple[int, bytes, str]:
         call.status = fault.status
-        if fault.status == 502:
-            call.description = "Bad Gateway"
-            return 502, _BAD_GATEWAY_PAGE, "text/html"
         if fault.status == 429:
             error = TelegramApiError(
                 429, fault.description or f"Too Many Requests: retry after {fault.retry_after}",
@@ -892,19 +846,6 @@ class FakeTelegram:
         if error.parameters:
             body["parameters"] = error.parameters
         return error.status, json.dumps(body, ensure_ascii=False).encode(), "application/json"
-
-    def _check_flood(self) -> None:
-        """429 when flood_limit sends already happened within the last second."""
-        if self.flood_limit is None:
-            return
-        now = time.monotonic()
-        with self._cond:
-            while self._recent_sends and self._recent_sends[0] <= now - 1.0:
-                self._recent_sends.popleft()
-            if len(self._recent_sends) >= self.flood_limit:
-                raise TelegramApiError(429, "Too Many Requests: retry after 1",
-                                       {"retry_after": 1})
-            self._recent_sends.append(now)
 
     def _interruptible_sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -1119,8 +1060,9 @@ class FakeTelegram:
         return True
 
     def _api_getwebhookinfo(self, params: "_Params") -> dict:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": self.pending_updates()}
+        with self._cond:
+            return {"url": "", "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
 
     def _api_getupdates(self, params: "_Params") -> list[dict]:
         offset = params.int("offset", 0)
@@ -1131,9 +1073,6 @@ class FakeTelegram:
         with self._cond:
             if isinstance(allowed, list):
                 self._allowed_updates = allowed or None
-            self._poll_generation += 1
-            generation = self._poll_generation
-            self._cond.notify_all()
             if offset < 0:
                 del self._updates[:max(len(self._updates) + offset, 0)]
             elif offset:
@@ -1142,8 +1081,6 @@ class FakeTelegram:
                 self._updates = [u for u in self._updates
                                  if set(u) - {"update_id"} <= set(self._allowed_updates)]
             while True:
-                if self._poll_generation != generation:
-                    raise TelegramApiError(409, CONFLICT)
                 remaining = deadline - time.monotonic()
                 if self._updates or remaining <= 0 or self._stopping:
                     return copy.deepcopy(self._updates[:limit])
@@ -1279,17 +1216,6 @@ class FakeTelegram:
                 str(params.get("callback_query_id")), user_id, message_id, data,
                 None if text is None else str(text), params.bool("show_alert"),
                 params.get("url"), time.time()))
-        return True
-
-    def _api_sendchataction(self, params: "_Params") -> bool:
-        with self._cond:
-            user = self._chat_user(params)
-            action = params.get("action")
-            if action not in CHAT_ACTIONS:
-                raise _bad_request("wrong parameter action in request")
-            if user.blocked_bot:
-                raise TelegramApiError(403, "Forbidden: bot was blocked by the user")
-            self._chat_actions.append((user.id, action, time.time()))
         return True
 
     def _api_getchat(self, params: "_Params") -> dict:

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto,
                       Update)
-from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes)
 
@@ -292,7 +292,8 @@ def test_application_round_trip_with_command_and_callback(tg):
     assert (answer.user_id, answer.data, answer.text) == (USER, "fb:-:BV1", "已记录 👎")
     [message] = tg.messages(USER)
     assert message.text == "热门 ['5'] en ✓ fb:-:BV1"
-    assert tg.pending_updates() == 0  # PTB confirmed both updates on stop
+    info = run(call_bot(tg, lambda bot: bot.get_webhook_info()))
+    assert info.pending_update_count == 0  # PTB confirmed both updates on stop
 
 
 def test_press_button_checks_the_button_exists(tg):
@@ -341,20 +342,8 @@ def test_get_updates_offset_and_long_polling(tg):
     assert waited_empty >= 0.4  # an empty poll waits for its timeout ...
     assert waited_late < 15  # ... and a queued update ends the wait long before it
     assert [u.message.text for u in late] == ["late"]
-    assert tg.pending_updates() == 1
-
-
-def test_second_poll_terminates_the_first_with_conflict(tg):
-    async def scenario() -> None:
-        async with Bot(TOKEN, base_url=tg.base_url) as old, \
-                Bot(TOKEN, base_url=tg.base_url) as new:
-            first = asyncio.create_task(old.get_updates(timeout=20))
-            await asyncio.sleep(0.3)
-            assert await new.get_updates(timeout=0.2) == ()
-            with pytest.raises(Conflict, match="terminated by other getUpdates request"):
-                await first
-
-    run(scenario())
+    info = run(call_bot(tg, lambda bot: bot.get_webhook_info()))
+    assert info.pending_update_count == 1
 
 
 def test_stop_releases_a_waiting_long_poll():
@@ -375,13 +364,13 @@ def test_stop_releases_a_waiting_long_poll():
 def test_delete_webhook_can_drop_pending_updates(tg):
     tg.send_text(USER, "old")
     assert run(call_bot(tg, lambda bot: bot.delete_webhook(drop_pending_updates=True)))
-    assert tg.pending_updates() == 0
+    assert run(call_bot(tg, lambda bot: bot.get_updates(timeout=0))) == ()
 
 
 # -- faults -------------------------------------------------------------------------------------
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-def test_fail_next_429_500_502_and_slow(tg):
+def test_fail_next_429_500_and_slow(tg):
     tg.send_text(USER, "hi")
     tg.fail_next("sendMessage", status=429, retry_after=3)
     with pytest.raises(RetryAfter) as raised:
@@ -394,10 +383,9 @@ def test_fail_next_429_500_502_and_slow(tg):
     assert (status, body) == (429, {"ok": False, "error_code": 429,
                                     "description": "Too Many Requests: retry after 1",
                                     "parameters": {"retry_after": 1}})
-    for status in (500, 502):
-        tg.fail_next("*", status=status)
-        with pytest.raises(NetworkError):
-            run(call_bot(tg, lambda bot: bot.send_message(USER, "x")))
+    tg.fail_next("*", status=500)
+    with pytest.raises(NetworkError):
+        run(call_bot(tg, lambda bot: bot.send_message(USER, "x")))
     tg.slow_next("sendMessage", 0.5)
     started = time.monotonic()
     run(call_bot(tg, lambda bot: bot.send_message(USER, "slow but delivered")))
@@ -412,9 +400,9 @@ def test_blocked_user_gets_403(tg):
         run(call_bot(tg, lambda bot: bot.send_message(USER, "x")))
 
 
-# -- commands, chat, actions, the driving API ---------------------------------------------------
+# -- commands, chat, the driving API -------------------------------------------------------------
 
-def test_commands_chat_and_actions(tg):
+def test_commands_and_chat(tg):
     from telegram import BotCommand
 
     tg.send_text(USER, "hi", first_name="小明")
@@ -426,14 +414,12 @@ def test_commands_chat_and_actions(tg):
             await bot.set_my_commands([BotCommand("Bad-Name", "x")])
         english = await bot.get_my_commands(language_code="en")
         chat = await bot.get_chat(USER)
-        await bot.send_chat_action(USER, "typing")
         return english, chat
 
     english, chat = run(call_bot(tg, scenario))
     assert [(c.command, c.description) for c in english] == [("hot", "hot videos")]
     assert tg.commands() == [{"command": "hot", "description": "热门推荐"}]
     assert chat.first_name == "小明" and chat.type == "private"
-    assert [(c, a) for c, a, _ in tg.chat_actions] == [(USER, "typing")]
 
 
 def test_wait_for_times_out_with_a_dump(tg):
@@ -455,24 +441,7 @@ def test_concurrent_sends_get_unique_increasing_ids(tg):
     assert [m.message_id for m in tg.messages(USER)] == list(range(2, 42))
 
 
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-def test_flood_limit_answers_429_beyond_the_rate():
-    with FakeTelegram(token=TOKEN, flood_limit=5) as tg:
-        tg.add_user(USER)
-
-        async def burst(bot: Bot) -> int:
-            for sent in range(10):
-                try:
-                    await bot.send_message(USER, f"m{sent}")
-                except RetryAfter:
-                    return sent
-            return 10
-
-        assert run(call_bot(tg, burst)) == 5
-        assert tg.calls_to("sendMessage")[-1].status == 429
-
-
-def test_replies_leak_search_and_expandable_quote(tg):
+def test_replies_and_expandable_quote(tg):
     tg.send_text(USER, "question")  # message 1
 
     async def scenario(bot: Bot):
@@ -484,18 +453,17 @@ def test_replies_leak_search_and_expandable_quote(tg):
     run(call_bot(tg, scenario))
     [message] = tg.messages(USER)
     assert message.entities == [{"offset": 0, "length": 1, "type": "expandable_blockquote"}]
-    assert [c.method for c in tg.calls_containing("长")] == ["sendMessage"]
-    assert tg.calls_containing("SESSDATA") == []
 
 
-def test_a_request_the_fake_cannot_handle_is_a_recorded_500(tg, monkeypatch):
+def test_a_request_the_fake_cannot_handle_is_a_printed_500(tg, monkeypatch, capsys):
     def broken(params):
         raise KeyError("boom")
 
     monkeypatch.setattr(tg, "_api_getme", broken)
     with pytest.raises(NetworkError, match="Internal Server Error"):
         run(call_bot(tg, lambda bot: bot.get_me()))
-    assert "KeyError: 'boom'" in tg.server_errors[0]
+    assert tg.calls_to("getMe")[-1].status == 500
+    assert "KeyError: 'boom'" in capsys.readouterr().err
 
 
 def test_group_and_channel_updates_have_the_bot_api_shapes(tg):
