@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Awaitable, Callable
 
 from telegram import Update
 
@@ -12,32 +13,40 @@ from bot.handlers.common import escape, lang_of, reply
 from bot.handlers.privacy import private_link
 from bot.render import FEEDBACK_PREFIX, parse_feedback_data
 from bot.sending import send_list
+from bot.services.lists import ListResult
 from bot.texts import text
 
 logger = logging.getLogger(__name__)
 FEEDBACK_PATTERN = rf"^{FEEDBACK_PREFIX}:"
 
 
-async def _count_or_reply(update: Update, args: list[str], command: str) -> int | None:
+async def _list_or_reply(update: Update, context: BotContext, command: str,
+                         make: Callable[[int], Awaitable[ListResult]], *,
+                         login_needed: str = "login_needed_sync") -> ListResult | None:
+    """Parse the command's [n] and make the list; None after telling the user what was wrong
+    (a bad count, or a failed service call in ``fault_text``'s words)."""
+    lang = lang_of(update)
     try:
-        return parse_count(args)
+        n = parse_count(context.args)
     except ArgumentError as exc:
         values = {key: escape(value) for key, value in exc.values.items()}
-        await reply(update, text(lang_of(update), exc.key, command=command, **values))
+        await reply(update, text(lang, exc.key, command=command, **values))
+        return None
+    try:
+        return await make(n)
+    except SERVICE_ERRORS as exc:
+        logger.info("/%s in chat %s failed: %s %s", command, update.effective_chat.id,
+                    type(exc).__name__, exc)
+        await reply(update, fault_text(exc, lang, login_needed=login_needed))
         return None
 
 
 async def hot_command(update: Update, context: BotContext) -> None:
     """/hot [n]: the popular list ranked for the user (quality order before login)."""
-    n = await _count_or_reply(update, context.args, "hot")
-    if n is None:
-        return
     svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
-    try:
-        result = await svc.lists.hot_for_user(tg_id, n, lang)
-    except SERVICE_ERRORS as exc:
-        logger.info("/hot for user %s failed: %s", tg_id, exc)
-        await reply(update, fault_text(exc, lang))
+    result = await _list_or_reply(update, context, "hot",
+                                  lambda n: svc.lists.hot_for_user(tg_id, n, lang))
+    if result is None:
         return
     hint = () if result.logged_in else (text(lang, "login_hint"),)
     await send_list(context.bot, update.effective_chat.id, result, lang,
@@ -48,15 +57,10 @@ async def hot_command(update: Update, context: BotContext) -> None:
 async def group_hot(update: Update, context: BotContext) -> None:
     """/hot [n] in a group: the non-personal quality order, no feedback buttons, and a link to
     the personal ranking in the private chat."""
-    n = await _count_or_reply(update, context.args, "hot")
-    if n is None:
-        return
     lang = lang_of(update)
-    try:
-        result = await context.services.lists.hot(None, n)
-    except SERVICE_ERRORS as exc:
-        logger.info("/hot in chat %s failed: %s", update.effective_chat.id, exc)
-        await reply(update, fault_text(exc, lang))
+    result = await _list_or_reply(update, context, "hot",
+                                  lambda n: context.services.lists.hot(None, n))
+    if result is None:
         return
     link = escape(private_link(context, "hot"))
     await send_list(context.bot, update.effective_chat.id, result, lang,
@@ -66,15 +70,11 @@ async def group_hot(update: Update, context: BotContext) -> None:
 
 async def explore_command(update: Update, context: BotContext) -> None:
     """/explore [n]: the user's own feed ranked for them; needs a login."""
-    n = await _count_or_reply(update, context.args, "explore")
-    if n is None:
-        return
     svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
-    try:
-        result = await svc.lists.explore(tg_id, n)
-    except SERVICE_ERRORS as exc:
-        logger.info("/explore for user %s failed: %s %s", tg_id, type(exc).__name__, exc)
-        await reply(update, fault_text(exc, lang, login_needed="login_needed_explore"))
+    result = await _list_or_reply(update, context, "explore",
+                                  lambda n: svc.lists.explore(tg_id, n),
+                                  login_needed="login_needed_explore")
+    if result is None:
         return
     await send_list(context.bot, update.effective_chat.id, result, lang,
                     header=text(lang, "explore_title"))
