@@ -19,4 +19,7 @@ RUN pip install . \
 
 USER bilirec
 VOLUME ["/data"]
+# settings, data directory and database with its key (bot/healthcheck.py); no network
+HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "--check"]
 CMD ["python", "-m", "bot"]
