@@ -1,8 +1,9 @@
 """Ranked lists → Telegram HTML messages with 👍/👎 keyboards, within Telegram's limits.
 
-Pure functions: no I/O. Each entry shows the link, the escaped title, UP主, views, duration, the
-rating (``推荐指数 NN`` / ``rating NN``) and the reason; entries are ordered by rating, highest
-first, and split over as many messages as needed so that none exceeds 4096 characters.
+Pure functions: no I/O. Each entry shows the link, the escaped title, the UP主 (linked to their
+space page), views, duration, the rating (``推荐指数 NN`` / ``rating NN``) and the reason; entries
+are ordered by rating, highest first, and split over as many messages as needed so that none
+exceeds 4096 characters.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import text
+from bot.zones import zone_name
 
 if TYPE_CHECKING:
     from recommender import Reason, Recommendation
@@ -27,6 +29,8 @@ REASON_MAX_CHARS = 120
 VIDEOS_PER_KEYBOARD_ROW = 2
 BVID_PATTERN = re.compile(r"^BV[0-9A-Za-z]{10}$")
 FEEDBACK_PREFIX = "fb"
+SPACE_URL = "https://space.bilibili.com/"   # + the UP主's mid: their space page
+KEYWORD_SEPARATOR = ("、", ", ")            # zh, en
 UP, DOWN = "+", "-"
 
 
@@ -58,7 +62,8 @@ def shorten(value: str, limit: int) -> str:
 
 
 def format_views(views: int | None, lang: str) -> str:
-    """1234 → "1234"; 12345 → "1.2万" / "12.3k"; None → "?"."""
+    """A count as people write it: 12345 → "1.2万" (zh) / "12K" (en); 1234567 → "123.5万" /
+    "1.2M"; 3.5e8 → "3.5亿" / "350M"; None → "?". English never uses 万."""
     if views is None:
         return "?"
     if lang == "zh":
@@ -67,10 +72,10 @@ def format_views(views: int | None, lang: str) -> str:
         if views >= 10_000:
             return f"{views / 10_000:.1f}万"
         return str(views)
-    if views >= 1_000_000:
-        return f"{views / 1_000_000:.1f}M"
-    if views >= 1_000:
-        return f"{views / 1_000:.1f}k"
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if views >= size:
+            value = views / size
+            return f"{value:.1f}{suffix}" if value < 10 else f"{value:.0f}{suffix}"
     return str(views)
 
 
@@ -91,6 +96,19 @@ def format_fresh(days: str, lang: str) -> str | None:
     return text(lang, key, n=n)
 
 
+def reason_value(reason: "Reason", lang: str) -> str:
+    """A reason's value in the language's words (before escaping): a zone's English name, the
+    keywords joined by "、" or ", ", the view count as "▶1.2万" / "▶1.2M"; else as given."""
+    value = str(reason.value)
+    if reason.kind == "zone":
+        return zone_name(value, lang)
+    if reason.kind == "keywords":
+        return KEYWORD_SEPARATOR[lang == "en"].join(w for w in value.split("、") if w)
+    if reason.kind == "popular" and value.isascii() and value.isdigit():
+        return "▶" + format_views(int(value), lang)
+    return value
+
+
 def format_reasons(reasons: Iterable["Reason"], lang: str) -> str:
     """The structured reasons as one escaped line."""
     parts = []
@@ -100,7 +118,7 @@ def format_reasons(reasons: Iterable["Reason"], lang: str) -> str:
             parts.append(fresh)
             continue
         key = f"reason_{reason.kind}"
-        value = html.escape(shorten(str(reason.value), REASON_MAX_CHARS // 2))
+        value = html.escape(shorten(reason_value(reason, lang), REASON_MAX_CHARS // 2))
         try:
             parts.append(text(lang, key, value=value))
         except KeyError:
@@ -115,11 +133,14 @@ def render_entry(index: int, item: "Recommendation", lang: str) -> str:
     video = item.video
     title = html.escape(shorten(video.title or video.bvid, TITLE_MAX_CHARS))
     owner = html.escape(shorten(video.owner_name or "?", NAME_MAX_CHARS))
+    if video.owner_mid > 0:
+        owner = f"<a href=\"{SPACE_URL}{int(video.owner_mid)}\">{owner}</a>"
     rating = max(0, min(100, int(round(item.rating))))
     link = html.escape(video.url, quote=True)
     return (
         f"{index}. <a href=\"{link}\">{title}</a>\n"
-        f"UP主 {owner} · {text(lang, 'views', views=format_views(video.view, lang))} · "
+        f"{text(lang, 'by_owner', owner=owner)} · "
+        f"{text(lang, 'views', views=format_views(video.view, lang))} · "
         f"{format_duration(video.duration)} · <b>{text(lang, 'rating', rating=rating)}</b>\n"
         f"💡 {format_reasons(item.reasons, lang)}"
     )
@@ -189,6 +210,15 @@ def format_age(seconds: float, lang: str) -> str:
 
 
 RANKER_ORDER = ("model", "content", "tfidf", "freq")
+
+
+def render_not_updated(metrics: dict, lang: str) -> str:
+    """Why a training left the model as it was, in words: which ranker serves and why
+    (``render_serving``) when the metrics say so, else that the training did not finish (the
+    recommender's own message is for the log: it names metrics and exceptions)."""
+    if "served_reason" in metrics:
+        return render_serving(metrics, lang)
+    return text(lang, "training_failed")
 
 
 def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> str:

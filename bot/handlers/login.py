@@ -23,7 +23,7 @@ from bilibili.errors import BilibiliError, BilibiliUnavailable, RiskControl
 from bot.handlers.common import fault_text, lang_of, services
 from bot.services.accounts import LoginExpired, LoginRequired
 from bot.services.container import BotServices
-from bot.render import render_serving
+from bot.render import render_not_updated, render_serving
 from bot.services.sync import SyncAborted
 from bot.texts import text
 from storage.records import Credentials
@@ -198,6 +198,6 @@ async def _sync_outcome(svc: BotServices, tg_id: int, lang: str) -> str | None:
     if result.accepted:
         return text(lang, "model_ready", records=result.n_records,
                     serving=render_serving(result.metrics, lang))
-    reason = (render_serving(result.metrics, lang) if "served_reason" in result.metrics
-              else html.escape(result.message or "—"))
-    return text(lang, "model_not_ready", records=result.n_records, reason=reason)
+    logger.info("model of user %s not updated: %s", tg_id, result.message)
+    return text(lang, "model_not_ready", records=result.n_records,
+                reason=render_not_updated(result.metrics, lang))

@@ -43,7 +43,8 @@ def test_entry_has_link_title_owner_views_duration_rating_reason():
     [message] = render_list([item], "zh", header="🔥 <b>热门</b>")
     assert f'<a href="https://www.bilibili.com/video/{item.video.bvid}">' in message.text
     assert "Tom &amp; Jerry &lt;2&gt; 🐱🐭" in message.text
-    assert "UP主 UP&lt;主&gt;" in message.text
+    space = f"https://space.bilibili.com/{item.video.owner_mid}"
+    assert f'UP主 <a href="{space}">UP&lt;主&gt;</a>' in message.text
     assert "12.3万 播放" in message.text
     assert "1:02:05" in message.text
     assert "推荐指数 87" in message.text
@@ -54,8 +55,9 @@ def test_entry_has_link_title_owner_views_duration_rating_reason():
 def test_english_uses_rating_and_english_units():
     [message] = render_list([rec(2, 64, view=12345)], "en", header="Hot")
     assert "rating 64" in message.text and "推荐指数" not in message.text
-    assert "12.3k views" in message.text
+    assert "12K views" in message.text and "by <a href=" in message.text
     assert "you often watch 老番茄" in message.text
+    assert "UP主" not in message.text
 
 
 def test_entries_are_ordered_by_rating_highest_first():
@@ -124,6 +126,9 @@ def test_formatting_helpers():
     assert format_views(None, "zh") == "?"
     assert format_views(999, "en") == "999"
     assert format_views(2_500_000, "en") == "2.5M"
+    assert format_views(35_210, "en") == "35K" and format_views(1_234, "en") == "1.2K"
+    assert format_views(123_456_789, "en") == "123M"
+    assert format_views(35_210, "zh") == "3.5万"
     assert format_views(250_000_000, "zh") == "2.5亿"
     assert format_duration(75) == "1:15"
     assert format_duration(0) == "0:00"
