@@ -19,7 +19,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bilibili.errors import BilibiliError
-from bot.handlers.common import NO_PREVIEW, fault_text, list_messages
+from bot.handlers.common import fault_text, list_messages, send_rendered
 from bot.render import RenderedMessage, parse_feedback_data
 from bot.services.accounts import LoginExpired
 from bot.services.container import BotServices
@@ -115,11 +115,10 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
                             len(plan.parts))
             while plan.sent < len(plan.parts):
                 part = plan.parts[plan.sent]
-                markup = RenderedMessage(part["text"], tuple(
-                    tuple(tuple(button) for button in row) for row in part["buttons"]))
-                await bot.send_message(tg_id, part["text"], parse_mode=ParseMode.HTML,
-                                       reply_markup=markup.reply_markup(),
-                                       link_preview_options=NO_PREVIEW)
+                await send_rendered(bot, tg_id, RenderedMessage(
+                    part["text"],
+                    tuple(tuple(tuple(button) for button in row) for row in part["buttons"]),
+                    photo_url=part.get("photo"), preview_url=part.get("preview")))
                 await asyncio.to_thread(plans.part_sent, tg_id, plan)
             await asyncio.to_thread(plans.finish, tg_id, plan)
             if content is not None:    # a digest resumed after a crash is not logged again
@@ -150,7 +149,8 @@ def plan_parts(content: DigestContent, lang: str, today: str) -> list[dict]:
             parts.append({"text": message.text,
                           "buttons": [[list(button) for button in row]
                                       for row in message.buttons],
-                          "bvids": bvids_in(message)})
+                          "bvids": bvids_in(message),
+                          "photo": message.photo_url, "preview": message.preview_url})
     return parts
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.texts import text
 from bot.zones import zone_name
@@ -36,10 +36,21 @@ UP, DOWN = "+", "-"
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """One message: HTML text and keyboard rows of (label, callback_data)."""
+    """One message: HTML text and keyboard rows of (label, callback_data). With ``photo_url``
+    it goes as that photo with the text as caption; with ``preview_url`` as a text message
+    whose link preview (large, above the text) shows that URL; else without a preview."""
 
     text: str
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    photo_url: str | None = None
+    preview_url: str | None = None
+
+    def link_preview(self) -> LinkPreviewOptions:
+        """The link preview options of the text message."""
+        if self.preview_url:
+            return LinkPreviewOptions(url=self.preview_url, prefer_large_media=True,
+                                      show_above_text=True)
+        return LinkPreviewOptions(is_disabled=True)
 
     def reply_markup(self) -> InlineKeyboardMarkup | None:
         """The keyboard as python-telegram-bot markup (None when there are no buttons)."""
@@ -53,6 +64,22 @@ class RenderedMessage:
 def telegram_length(value: str) -> int:
     """Length as Telegram counts it (UTF-16 code units), never less than Python's len."""
     return max(len(value), len(value.encode("utf-16-le")) // 2)
+
+
+def visible_length(html_text: str) -> int:
+    """The length Telegram checks against its limits: UTF-16 code units of the text after entity
+    parsing (tags dropped, entities decoded) and stripping. For HTML made by this module."""
+    return telegram_length(html.unescape(re.sub(r"<[^>]*>", "", html_text)).strip())
+
+
+def cover_url(video) -> str | None:
+    """The video's cover as an https URL (Bilibili gives "http://…" or "//…"), None without one."""
+    cover = (video.cover or "").strip()
+    if cover.startswith("//"):
+        cover = "https:" + cover
+    elif cover.startswith("http://"):
+        cover = "https://" + cover[len("http://"):]
+    return cover if cover.startswith("https://") and " " not in cover else None
 
 
 def shorten(value: str, limit: int) -> str:
@@ -199,6 +226,22 @@ def render_list(items: Sequence["Recommendation"], lang: str, *, header: str,
     return messages
 
 
+def attach_cover(messages: Sequence[RenderedMessage],
+                 items: Sequence["Recommendation"]) -> list[RenderedMessage]:
+    """Show the top pick's cover: a list in one message whose text fits a caption
+    (CAPTION_LIMIT, counted by ``visible_length``) becomes that photo with the list as caption;
+    otherwise the first message gets the cover as its large link preview. Unchanged when the
+    top pick has no cover."""
+    messages = list(messages)
+    top = max(items, key=lambda item: item.rating, default=None)  # entry 1 of render_list
+    cover = cover_url(top.video) if top is not None else None
+    if not messages or cover is None:
+        return messages
+    if len(messages) == 1 and visible_length(messages[0].text) <= CAPTION_LIMIT:
+        return [replace(messages[0], photo_url=cover)]
+    return [replace(messages[0], preview_url=cover), *messages[1:]]
+
+
 def format_age(seconds: float, lang: str) -> str:
     """An age such as "5 分钟" / "2 h" (at least one minute)."""
     minutes = max(1, int(seconds // 60))
@@ -248,3 +291,4 @@ def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> s
     if others:
         out += text(lang, "serving_others", others=("、" if lang == "zh" else ", ").join(others))
     return out + when
+
