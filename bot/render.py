@@ -19,6 +19,7 @@ from bot.zones import zone_name
 
 if TYPE_CHECKING:
     from recommender import Reason, Recommendation
+    from recommender.taste import Taste
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -292,3 +293,39 @@ def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> s
         out += text(lang, "serving_others", others=("、" if lang == "zh" else ", ").join(others))
     return out + when
 
+
+def _percent(share: float) -> int:
+    return round(100 * share)
+
+
+def render_taste(taste: "Taste", lang: str, serving: str | None = None) -> str:
+    """The taste card (HTML): top zones with their shares, UP主 (linked to their space page),
+    keywords, how the top zones compare with the popular list, the recent hit rate when lists
+    were shown, and ``serving`` (``render_serving``'s words) when given. Short enough for a
+    photo caption."""
+    if not taste.records:
+        return text(lang, "taste_empty")
+    lines = [text(lang, "taste_title", records=taste.records)]
+    if taste.zones:
+        zones = [f"{html.escape(shorten(zone_name(z.name, lang), NAME_MAX_CHARS))} "
+                 f"{_percent(z.share)}{'%' if lang == 'zh' else ' %'}" for z in taste.zones]
+        lines.append(text(lang, "taste_zones", zones=" · ".join(zones)))
+    if taste.authors:
+        authors = [f"<a href=\"{SPACE_URL}{int(a.mid)}\">"
+                   f"{html.escape(shorten(a.name, NAME_MAX_CHARS))}</a> ({a.count})"
+                   for a in taste.authors]
+        lines.append(text(lang, "taste_authors", authors=" · ".join(authors)))
+    if taste.keywords:
+        words = [html.escape(shorten(k.name, NAME_MAX_CHARS)) for k in taste.keywords]
+        lines.append(text(lang, "taste_keywords",
+                          keywords=KEYWORD_SEPARATOR[lang == "en"].join(words)))
+    mine, popular = taste.top_zones_share
+    if taste.zones and any(z.popular for z in taste.zone_shares):
+        lines.append(text(lang, "taste_lift", mine=_percent(mine), popular=_percent(popular)))
+    rate = taste.hit_rate
+    if rate is not None and rate.shown:
+        lines.append(text(lang, "taste_hits", days=taste.hit_days, shown=rate.shown,
+                          hits=rate.hits, percent=_percent(rate.hits / rate.shown)))
+    if serving:
+        lines.append(text(lang, "taste_ranker", serving=serving))
+    return "\n".join(lines)

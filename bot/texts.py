@@ -147,6 +147,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "serving_no_holdout": "{ranker}：你之后的观看记录还不足以比较各种排序方式",
         "serving_pending": "内容匹配：个人模型尚未训练（同步后自动训练）",
         "serving_trained": "（{trained_at} 训练）",
+        "taste_title": "🎯 <b>你的口味</b>（来自 {records} 条记录）",
+        "taste_zones": "常看分区：{zones}",
+        "taste_authors": "常看 UP主：{authors}",
+        "taste_keywords": "常见关键词：{keywords}",
+        "taste_lift": "这些分区占你观看的 {mine}%，占热门列表的 {popular}%",
+        "taste_hits": "最近 {days} 天推荐给你的 {shown} 个视频中，你看了或点赞了 {hits} 个"
+                      "（{percent}%）",
+        "taste_ranker": "排序：{serving}",
+        "taste_empty": "还没有足够的记录来描述你的口味：登录并同步之后再来看看。",
+        "chart_title": "分区占比：你的观看 vs 热门列表",
+        "chart_history": "你的观看",
+        "chart_popular": "热门列表",
+        "chart_hits": "最近 {days} 天的推荐命中率：{percent}%（{hits}/{shown}）",
     },
     "en": {
         "help": (
@@ -281,6 +294,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "serving_pending": "the content ranker: your personal model is not trained yet (it "
                            "trains after a sync)",
         "serving_trained": " (trained {trained_at})",
+        "taste_title": "🎯 <b>Your taste</b> (from {records} records)",
+        "taste_zones": "Zones you watch most: {zones}",
+        "taste_authors": "Creators you watch most: {authors}",
+        "taste_keywords": "Frequent keywords: {keywords}",
+        "taste_lift": "These zones are {mine} % of what you watch and {popular} % of the "
+                      "popular list",
+        "taste_hits": "Of the {shown} videos recommended in the last {days} days you watched "
+                      "or liked {hits} ({percent} %)",
+        "taste_ranker": "Ranking: {serving}",
+        "taste_empty": "Not enough records yet to describe your taste: log in and sync first.",
+        "chart_title": "Zone shares: what you watch vs the popular list",
+        "chart_history": "What you watch",
+        "chart_popular": "Popular list",
+        "chart_hits": "Hit rate of the last {days} days' recommendations: {percent} % "
+                      "({hits}/{shown})",
     },
 }
 
