@@ -6,6 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     BILIREC_DATA_DIR=/data
 
+# a CJK font, so that charts (matplotlib) draw Chinese zone names instead of empty boxes
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei fontconfig \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
@@ -19,5 +24,10 @@ RUN pip install . \
     && mkdir -p /data && chown bilirec:bilirec /data
 
 USER bilirec
+# matplotlib's font cache, built once here rather than on the first chart
+RUN python -c "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot"
 VOLUME ["/data"]
+# settings, data directory and database with its key (bot/healthcheck.py); no network
+HEALTHCHECK --interval=60s --timeout=30s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "--check"]
 CMD ["python", "-m", "bot"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from telegram import Bot, BotCommand, LinkPreviewOptions
@@ -43,20 +44,25 @@ class StartupError(Exception):
 
 def open_storage(settings: Settings) -> Storage:
     """The data directory's Storage with its key; StartupError for a missing or bad key or an
-    unreadable database."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    unreadable database, or a data directory this process cannot write."""
     try:
-        key = load_or_create_key(settings.data_dir, settings.secret_key,
-                                 allow_new=settings.key_reset)
-    except KeyMissing as exc:
-        raise StartupError(f"{exc}: {KEY_ADVICE}") from None
-    except ValueError as exc:
-        raise StartupError(str(exc)) from None
-    try:
-        return Storage(settings.data_dir, key)
-    except StorageError as exc:
-        raise StartupError(f"{exc} (restore the data directory from a backup, or move it "
-                           "away to start afresh)") from None
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            key = load_or_create_key(settings.data_dir, settings.secret_key,
+                                     allow_new=settings.key_reset)
+        except KeyMissing as exc:
+            raise StartupError(f"{exc}: {KEY_ADVICE}") from None
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
+        try:
+            return Storage(settings.data_dir, key)
+        except StorageError as exc:
+            raise StartupError(f"{exc} (restore the data directory from a backup, or move it "
+                               "away to start afresh)") from None
+    except OSError as exc:  # e.g. a bind-mounted folder owned by another uid
+        raise StartupError(f"cannot use the data directory {settings.data_dir} "
+                           f"({exc.strerror or type(exc).__name__}): make it writable for uid "
+                           f"{os.getuid()}") from None
 
 
 async def reach_telegram(settings: Settings, *, first_delay: float = FIRST_RETRY_S,

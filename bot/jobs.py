@@ -21,7 +21,7 @@ from bilibili.errors import BilibiliError
 from bot.context import BotContext, services_of
 from bot.faults import fault_text
 from bot.render import RenderedMessage, parse_feedback_data
-from bot.sending import list_messages
+from bot.sending import list_messages, send_rendered
 from bot.services.accounts import LoginExpired
 from bot.services.container import BotServices
 from bot.services.digest import (DigestContent, DigestPlan, local_now, missed_today,
@@ -115,9 +115,10 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
                             len(plan.parts))
             while plan.sent < len(plan.parts):
                 part = plan.parts[plan.sent]
-                markup = RenderedMessage(part["text"], tuple(
-                    tuple(tuple(button) for button in row) for row in part["buttons"]))
-                await bot.send_message(tg_id, part["text"], reply_markup=markup.reply_markup())
+                await send_rendered(bot, tg_id, RenderedMessage(
+                    part["text"],
+                    tuple(tuple(tuple(button) for button in row) for row in part["buttons"]),
+                    photo_url=part.get("photo"), preview_url=part.get("preview")))
                 await asyncio.to_thread(plans.part_sent, tg_id, plan)
             await asyncio.to_thread(plans.finish, tg_id, plan)
             if content is not None:    # a digest resumed after a crash is not logged again
@@ -148,7 +149,8 @@ def plan_parts(content: DigestContent, lang: str, today: str) -> list[dict]:
             parts.append({"text": message.text,
                           "buttons": [[list(button) for button in row]
                                       for row in message.buttons],
-                          "bvids": bvids_in(message)})
+                          "bvids": bvids_in(message),
+                          "photo": message.photo_url, "preview": message.preview_url})
     return parts
 
 

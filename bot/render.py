@@ -1,22 +1,25 @@
 """Ranked lists → Telegram HTML messages with 👍/👎 keyboards, within Telegram's limits.
 
-Pure functions: no I/O. Each entry shows the link, the escaped title, UP主, views, duration, the
-rating (``推荐指数 NN`` / ``rating NN``) and the reason; entries are ordered by rating, highest
-first, and split over as many messages as needed so that none exceeds 4096 characters.
+Pure functions: no I/O. Each entry shows the link, the escaped title, the UP主 (linked to their
+space page), views, duration, the rating (``推荐指数 NN`` / ``rating NN``) and the reason; entries
+are ordered by rating, highest first, and split over as many messages as needed so that none
+exceeds 4096 characters.
 """
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.texts import text
+from bot.zones import zone_name
 
 if TYPE_CHECKING:
     from recommender import Reason, Recommendation
+    from recommender.taste import Taste
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -27,15 +30,29 @@ REASON_MAX_CHARS = 120
 VIDEOS_PER_KEYBOARD_ROW = 2
 BVID_PATTERN = re.compile(r"^BV[0-9A-Za-z]{10}$")
 FEEDBACK_PREFIX = "fb"
+SPACE_URL = "https://space.bilibili.com/"   # + the UP主's mid: their space page
+KEYWORD_SEPARATOR = ("、", ", ")            # zh, en
 UP, DOWN = "+", "-"
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """One message: HTML text and keyboard rows of (label, callback_data)."""
+    """One message: HTML text and keyboard rows of (label, callback_data). With ``photo_url``
+    it goes as that photo with the text as caption; with ``preview_url`` as a text message
+    whose link preview (large, above the text) shows that URL; else without a preview."""
 
     text: str
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    photo_url: str | None = None
+    preview_url: str | None = None
+
+    def link_preview(self) -> LinkPreviewOptions:
+        """The link preview options of the text message (is_disabled is explicit: the
+        Application's Defaults would otherwise fill it in as True)."""
+        if self.preview_url:
+            return LinkPreviewOptions(is_disabled=False, url=self.preview_url,
+                                      prefer_large_media=True, show_above_text=True)
+        return LinkPreviewOptions(is_disabled=True)
 
     def reply_markup(self) -> InlineKeyboardMarkup | None:
         """The keyboard as python-telegram-bot markup (None when there are no buttons)."""
@@ -51,6 +68,22 @@ def telegram_length(value: str) -> int:
     return max(len(value), len(value.encode("utf-16-le")) // 2)
 
 
+def visible_length(html_text: str) -> int:
+    """The length Telegram checks against its limits: UTF-16 code units of the text after entity
+    parsing (tags dropped, entities decoded) and stripping. For HTML made by this module."""
+    return telegram_length(html.unescape(re.sub(r"<[^>]*>", "", html_text)).strip())
+
+
+def cover_url(video) -> str | None:
+    """The video's cover as an https URL (Bilibili gives "http://…" or "//…"), None without one."""
+    cover = (video.cover or "").strip()
+    if cover.startswith("//"):
+        cover = "https:" + cover
+    elif cover.startswith("http://"):
+        cover = "https://" + cover[len("http://"):]
+    return cover if cover.startswith("https://") and " " not in cover else None
+
+
 def shorten(value: str, limit: int) -> str:
     """value cut to at most limit characters, with an ellipsis when cut (before escaping)."""
     value = " ".join(value.split())
@@ -58,7 +91,8 @@ def shorten(value: str, limit: int) -> str:
 
 
 def format_views(views: int | None, lang: str) -> str:
-    """1234 → "1234"; 12345 → "1.2万" / "12.3k"; None → "?"."""
+    """A count as people write it: 12345 → "1.2万" (zh) / "12K" (en); 1234567 → "123.5万" /
+    "1.2M"; 3.5e8 → "3.5亿" / "350M"; None → "?". English never uses 万."""
     if views is None:
         return "?"
     if lang == "zh":
@@ -67,10 +101,10 @@ def format_views(views: int | None, lang: str) -> str:
         if views >= 10_000:
             return f"{views / 10_000:.1f}万"
         return str(views)
-    if views >= 1_000_000:
-        return f"{views / 1_000_000:.1f}M"
-    if views >= 1_000:
-        return f"{views / 1_000:.1f}k"
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if views >= size:
+            value = views / size
+            return f"{value:.1f}{suffix}" if value < 10 else f"{value:.0f}{suffix}"
     return str(views)
 
 
@@ -91,6 +125,19 @@ def format_fresh(days: str, lang: str) -> str | None:
     return text(lang, key, n=n)
 
 
+def reason_value(reason: "Reason", lang: str) -> str:
+    """A reason's value in the language's words (before escaping): a zone's English name, the
+    keywords joined by "、" or ", ", the view count as "▶1.2万" / "▶1.2M"; else as given."""
+    value = str(reason.value)
+    if reason.kind == "zone":
+        return zone_name(value, lang)
+    if reason.kind == "keywords":
+        return KEYWORD_SEPARATOR[lang == "en"].join(w for w in value.split("、") if w)
+    if reason.kind == "popular" and value.isascii() and value.isdigit():
+        return "▶" + format_views(int(value), lang)
+    return value
+
+
 def format_reasons(reasons: Iterable["Reason"], lang: str) -> str:
     """The structured reasons as one escaped line."""
     parts = []
@@ -100,7 +147,7 @@ def format_reasons(reasons: Iterable["Reason"], lang: str) -> str:
             parts.append(fresh)
             continue
         key = f"reason_{reason.kind}"
-        value = html.escape(shorten(str(reason.value), REASON_MAX_CHARS // 2))
+        value = html.escape(shorten(reason_value(reason, lang), REASON_MAX_CHARS // 2))
         try:
             parts.append(text(lang, key, value=value))
         except KeyError:
@@ -115,11 +162,14 @@ def render_entry(index: int, item: "Recommendation", lang: str) -> str:
     video = item.video
     title = html.escape(shorten(video.title or video.bvid, TITLE_MAX_CHARS))
     owner = html.escape(shorten(video.owner_name or "?", NAME_MAX_CHARS))
+    if video.owner_mid > 0:
+        owner = f"<a href=\"{SPACE_URL}{int(video.owner_mid)}\">{owner}</a>"
     rating = max(0, min(100, int(round(item.rating))))
     link = html.escape(video.url, quote=True)
     return (
         f"{index}. <a href=\"{link}\">{title}</a>\n"
-        f"UP主 {owner} · {text(lang, 'views', views=format_views(video.view, lang))} · "
+        f"{text(lang, 'by_owner', owner=owner)} · "
+        f"{text(lang, 'views', views=format_views(video.view, lang))} · "
         f"{format_duration(video.duration)} · <b>{text(lang, 'rating', rating=rating)}</b>\n"
         f"💡 {format_reasons(item.reasons, lang)}"
     )
@@ -178,6 +228,22 @@ def render_list(items: Sequence["Recommendation"], lang: str, *, header: str,
     return messages
 
 
+def attach_cover(messages: Sequence[RenderedMessage],
+                 items: Sequence["Recommendation"]) -> list[RenderedMessage]:
+    """Show the top pick's cover: a list in one message whose text fits a caption
+    (CAPTION_LIMIT, counted by ``visible_length``) becomes that photo with the list as caption;
+    otherwise the first message gets the cover as its large link preview. Unchanged when the
+    top pick has no cover."""
+    messages = list(messages)
+    top = max(items, key=lambda item: item.rating, default=None)  # entry 1 of render_list
+    cover = cover_url(top.video) if top is not None else None
+    if not messages or cover is None:
+        return messages
+    if len(messages) == 1 and visible_length(messages[0].text) <= CAPTION_LIMIT:
+        return [replace(messages[0], photo_url=cover)]
+    return [replace(messages[0], preview_url=cover), *messages[1:]]
+
+
 def format_age(seconds: float, lang: str) -> str:
     """An age such as "5 分钟" / "2 h" (at least one minute)."""
     minutes = max(1, int(seconds // 60))
@@ -189,6 +255,15 @@ def format_age(seconds: float, lang: str) -> str:
 
 
 RANKER_ORDER = ("model", "content", "tfidf", "freq")
+
+
+def render_not_updated(metrics: dict, lang: str) -> str:
+    """Why a training left the model as it was, in words: which ranker serves and why
+    (``render_serving``) when the metrics say so, else that the training did not finish (the
+    recommender's own message is for the log: it names metrics and exceptions)."""
+    if "served_reason" in metrics:
+        return render_serving(metrics, lang)
+    return text(lang, "training_failed")
 
 
 def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> str:
@@ -218,3 +293,40 @@ def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> s
     if others:
         out += text(lang, "serving_others", others=("、" if lang == "zh" else ", ").join(others))
     return out + when
+
+
+def _percent(share: float) -> int:
+    return round(100 * share)
+
+
+def render_taste(taste: "Taste", lang: str, serving: str | None = None) -> str:
+    """The taste card (HTML): top zones with their shares, UP主 (linked to their space page),
+    keywords, how the top zones compare with the popular list, the recent hit rate when lists
+    were shown, and ``serving`` (``render_serving``'s words) when given. Short enough for a
+    photo caption."""
+    if not taste.records:
+        return text(lang, "taste_empty")
+    lines = [text(lang, "taste_title", records=taste.records)]
+    if taste.zones:
+        zones = [f"{html.escape(shorten(zone_name(z.name, lang), NAME_MAX_CHARS))} "
+                 f"{_percent(z.share)}{'%' if lang == 'zh' else ' %'}" for z in taste.zones]
+        lines.append(text(lang, "taste_zones", zones=" · ".join(zones)))
+    if taste.authors:
+        authors = [f"<a href=\"{SPACE_URL}{int(a.mid)}\">"
+                   f"{html.escape(shorten(a.name, NAME_MAX_CHARS))}</a> ({a.count})"
+                   for a in taste.authors]
+        lines.append(text(lang, "taste_authors", authors=" · ".join(authors)))
+    if taste.keywords:
+        words = [html.escape(shorten(k.name, NAME_MAX_CHARS)) for k in taste.keywords]
+        lines.append(text(lang, "taste_keywords",
+                          keywords=KEYWORD_SEPARATOR[lang == "en"].join(words)))
+    mine, popular = taste.top_zones_share
+    if taste.zones and any(z.popular for z in taste.zone_shares):
+        lines.append(text(lang, "taste_lift", mine=_percent(mine), popular=_percent(popular)))
+    rate = taste.hit_rate
+    if rate is not None and rate.shown:
+        lines.append(text(lang, "taste_hits", days=taste.hit_days, shown=rate.shown,
+                          hits=rate.hits, percent=_percent(rate.hits / rate.shown)))
+    if serving:
+        lines.append(text(lang, "taste_ranker", serving=serving))
+    return "\n".join(lines)

@@ -1,30 +1,55 @@
 """Sending ranked lists, shared by the handlers and the digest jobs."""
 from __future__ import annotations
 
-from telegram import Bot
+import logging
+from dataclasses import replace
 
-from bot.render import RenderedMessage, format_age, render_list
+from telegram import Bot
+from telegram.error import BadRequest
+
+from bot.render import RenderedMessage, attach_cover, format_age, render_list
 from bot.services.lists import ListResult
 from bot.texts import text
+
+logger = logging.getLogger(__name__)
 
 
 def list_messages(result: ListResult, lang: str, *, header: str,
                   extra_notes: tuple[str, ...] = ()) -> list[RenderedMessage]:
-    """A ranked list as messages, with its staleness and provisional notes."""
+    """A ranked list as messages, with its staleness and provisional notes and the top pick's
+    cover (``bot.render.attach_cover``)."""
     notes = list(extra_notes)
     if result.age_s is not None:
         notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
     if result.provisional and result.items:
         notes.append(text(lang, "provisional_content" if result.ranker == "content"
                           else "provisional"))
-    return render_list(result.items, lang, header=header, notes=notes)
+    return attach_cover(render_list(result.items, lang, header=header, notes=notes),
+                        result.items)
+
+
+async def send_rendered(bot: Bot, chat_id: int, message: RenderedMessage, *,
+                        buttons: bool = True) -> None:
+    """Send one rendered message: as a photo with caption when it has a photo_url (as text
+    with that picture as link preview when Telegram cannot use the photo), else as text."""
+    markup = message.reply_markup() if buttons else None
+    if message.photo_url:
+        try:
+            await bot.send_photo(chat_id, message.photo_url, caption=message.text,
+                                 reply_markup=markup)
+            return
+        except BadRequest as exc:  # the cover could not be fetched or used
+            logger.info("cover photo not sent to chat %s (%s); sending the list as text",
+                        chat_id, exc)
+            message = replace(message, photo_url=None, preview_url=message.photo_url)
+    await bot.send_message(chat_id, message.text, reply_markup=markup,
+                           link_preview_options=message.link_preview())
 
 
 async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,
                     extra_notes: tuple[str, ...] = (), buttons: bool = True) -> list[str]:
-    """Send a ranked list (split as needed, 👍/👎 buttons unless buttons=False); returns the
-    BV ids sent."""
+    """Send a ranked list (split as needed, the top pick's cover, 👍/👎 buttons unless
+    buttons=False); returns the BV ids sent."""
     for message in list_messages(result, lang, header=header, extra_notes=extra_notes):
-        await bot.send_message(chat_id, message.text,
-                               reply_markup=message.reply_markup() if buttons else None)
+        await send_rendered(bot, chat_id, message, buttons=buttons)
     return [item.video.bvid for item in result.items]

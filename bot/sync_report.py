@@ -1,14 +1,13 @@
 """A sync + training in the background, reported to the user when it ends (/login, /sync)."""
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Bot
 from telegram.error import Forbidden
 
 from bot.faults import SERVICE_ERRORS, fault_text
-from bot.render import render_serving
+from bot.render import render_not_updated, render_serving
 from bot.services.container import BotServices
 from bot.services.sync import SyncAborted
 from bot.texts import text
@@ -40,6 +39,6 @@ async def _sync_outcome(svc: BotServices, tg_id: int, lang: str) -> str | None:
     if result.accepted:
         return text(lang, "model_ready", records=result.n_records,
                     serving=render_serving(result.metrics, lang))
-    reason = (render_serving(result.metrics, lang) if "served_reason" in result.metrics
-              else html.escape(result.message or "—"))
-    return text(lang, "model_not_ready", records=result.n_records, reason=reason)
+    logger.info("model of user %s not updated: %s", tg_id, result.message)
+    return text(lang, "model_not_ready", records=result.n_records,
+                reason=render_not_updated(result.metrics, lang))

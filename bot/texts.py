@@ -37,7 +37,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": (
             "<b>BiliRec</b> — 你的私人哔哩哔哩视频推荐。\n"
             "登录后，我会读取你的观看历史、收藏、投币和点赞，为你单独训练一个小模型，"
-            "给每个视频打出 0–100 的推荐指数并说明理由。\n\n"
+            "给每个视频打出推荐指数并说明理由。\n"
+            "<b>推荐指数</b>（0–100）：大约是你会看完或点赞这个视频的可能性（%）；"
+            "个人模型训练好之前，它是按内容匹配或视频质量估计的。\n\n"
             "/login — 扫码登录哔哩哔哩\n"
             "/hot [n] — 为你排序的热门视频（默认 10，最多 20；未登录也可用）\n"
             "/explore [n] — 从你的首页推荐里挑选（需要登录）\n"
@@ -60,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
                            "你仍可以使用 /hot 和 /explore。",
         "sync_started": "正在同步并重新训练……",
+        "training_failed": "这次训练没有完成，继续使用之前的排序方式",
         "sync_busy": "已经在同步了（{seconds} 秒前开始），完成后会通知你。",
         "login_needed_explore": "/explore 需要先登录：发送 /login 扫码登录。",
         "login_needed_sync": "需要先登录：发送 /login 扫码登录。",
@@ -76,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "risk_control": "哔哩哔哩触发了风控，暂时拒绝请求。请过几分钟再试。",
         "unavailable": "哔哩哔哩暂时无法访问（超时或服务器错误）。请稍后再试。",
         "rating": "推荐指数 {rating}",
+        "by_owner": "UP主 {owner}",
         "views": "{views} 播放",
         "fb_saved_up": "已记录 👍",
         "fb_saved_down": "已记录 👎，不会再推荐这个视频。",
@@ -143,12 +147,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "serving_no_holdout": "{ranker}：你之后的观看记录还不足以比较各种排序方式",
         "serving_pending": "内容匹配：个人模型尚未训练（同步后自动训练）",
         "serving_trained": "（{trained_at} 训练）",
+        "taste_title": "🎯 <b>你的口味</b>（来自 {records} 条记录）",
+        "taste_zones": "常看分区：{zones}",
+        "taste_authors": "常看 UP主：{authors}",
+        "taste_keywords": "常见关键词：{keywords}",
+        "taste_lift": "这些分区占你观看的 {mine}%，占热门列表的 {popular}%",
+        "taste_hits": "最近 {days} 天推荐给你的 {shown} 个视频中，你看了或点赞了 {hits} 个"
+                      "（{percent}%）",
+        "taste_ranker": "排序：{serving}",
+        "taste_empty": "还没有足够的记录来描述你的口味：登录并同步之后再来看看。",
+        "chart_title": "分区占比：你的观看 vs 热门列表",
+        "chart_history": "你的观看",
+        "chart_popular": "热门列表",
+        "chart_hits": "最近 {days} 天的推荐命中率：{percent}%（{hits}/{shown}）",
     },
     "en": {
         "help": (
             "<b>BiliRec</b> — your personal Bilibili video recommender.\n"
             "After you log in I read your watch history, favourites, coins and likes, train a "
-            "small model for you alone, and rate every video 0–100 with a reason.\n\n"
+            "small model for you alone, and rate every video with a reason.\n"
+            "<b>The rating</b> (0–100) is about how likely you are, in percent, to finish or "
+            "like the video; until your personal model is trained it is an estimate from "
+            "content match or the video's quality.\n\n"
             "/login — log in to Bilibili with a QR code\n"
             "/hot [n] — popular videos ranked for you (default 10, at most 20; works without login)\n"
             "/explore [n] — picks from your homepage feed (needs login)\n"
@@ -175,6 +195,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "model_not_ready": "Synced ({records} records), but the model was not updated: "
                            "{reason}. /hot and /explore still work.",
         "sync_started": "Syncing and retraining…",
+        "training_failed": "this training did not finish, so the previous ranking stays",
         "sync_busy": "Already syncing (started {seconds} s ago); I'll tell you when it's done.",
         "login_needed_explore": "/explore needs a login: send /login and scan the QR code.",
         "login_needed_sync": "You need to log in first: send /login.",
@@ -195,6 +216,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Bilibili is unreachable right now (timeout or server error). Please try "
                        "again later.",
         "rating": "rating {rating}",
+        "by_owner": "by {owner}",
         "views": "{views} views",
         "fb_saved_up": "Noted 👍",
         "fb_saved_down": "Noted 👎 — you won't see this video again.",
@@ -272,6 +294,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "serving_pending": "the content ranker: your personal model is not trained yet (it "
                            "trains after a sync)",
         "serving_trained": " (trained {trained_at})",
+        "taste_title": "🎯 <b>Your taste</b> (from {records} records)",
+        "taste_zones": "Zones you watch most: {zones}",
+        "taste_authors": "Creators you watch most: {authors}",
+        "taste_keywords": "Frequent keywords: {keywords}",
+        "taste_lift": "These zones are {mine} % of what you watch and {popular} % of the "
+                      "popular list",
+        "taste_hits": "Of the {shown} videos recommended in the last {days} days you watched "
+                      "or liked {hits} ({percent} %)",
+        "taste_ranker": "Ranking: {serving}",
+        "taste_empty": "Not enough records yet to describe your taste: log in and sync first.",
+        "chart_title": "Zone shares: what you watch vs the popular list",
+        "chart_history": "What you watch",
+        "chart_popular": "Popular list",
+        "chart_hits": "Hit rate of the last {days} days' recommendations: {percent} % "
+                      "({hits}/{shown})",
     },
 }
 

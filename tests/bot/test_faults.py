@@ -237,10 +237,10 @@ def test_secrets_never_logged(tg, fake, start_bot, caplog):
 def test_telegram_429_is_retried(tg, fake, start_bot):
     start_bot()
     chat = Chat(tg, USER)
-    tg.fail_next("sendMessage", 429, retry_after=1)
+    tg.fail_next("sendPhoto", 429, retry_after=1)   # a short list: the top pick's cover
     hot = chat.ask("/hot 3", "热门")
-    assert len(bvids(hot)) == 3
-    statuses = [c.status for c in tg.calls_to("sendMessage")]
+    assert len(bvids(hot)) == 3 and hot.photo is not None
+    statuses = [c.status for c in tg.calls_to("sendPhoto")]
     assert 429 in statuses and statuses[-1] == 200
 
 

@@ -14,10 +14,11 @@ size, "message is not modified", unknown messages and chats. Tests drive it as t
         tg.press_button(user_id, msgs[-1].message_id, "fb:-:BV1xx411c7mD")
 
 Driving API: send_command / send_text / press_button / add_user / block_bot (the user's side);
-messages(chat_id) -> [Message] (text, plain_text, entities, photo bytes, parse_mode,
-reply_markup, sent_at, edited, deleted, history), wait_for, dump, callback_answers, calls /
-calls_to, commands (what the bot did); fail_next / slow_next (faults). A request the fake
-cannot handle is answered 500 and its traceback printed (pytest shows it with the failure).
+messages(chat_id) -> [Message] (text, plain_text, entities, photo bytes, photo_url, link_preview,
+parse_mode, reply_markup, sent_at, edited, deleted, history), wait_for, dump, callback_answers,
+calls / calls_to, commands (what the bot did); fail_next / slow_next / unreachable_url (faults).
+A request the fake cannot handle is answered 500 and its traceback printed (pytest shows it with
+the failure).
 
 Choices where Telegram is not fully specified (documented so tests can rely on them):
 - Text length is counted in UTF-16 code units of the text after entity parsing and stripping
@@ -25,6 +26,8 @@ Choices where Telegram is not fully specified (documented so tests can rely on t
 - ``strict_html=True`` (default) additionally rejects a raw ``&`` that does not start one of the
   entities Telegram decodes (the Bot API docs require escaping it; the real server tolerates it).
 - Message ids are per chat and shared by the user's and the bot's messages, as in private chats.
+- A photo sent by HTTP URL is not downloaded (no network): an image URL stores a placeholder
+  picture and the URL (``Message.photo_url``); ``unreachable_url`` makes Telegram's download fail.
 """
 from __future__ import annotations
 
@@ -361,6 +364,8 @@ class Message:
     sent_at: float
     photo_file_id: str | None = None
     photo_size: tuple[int, int] | None = None
+    photo_url: str | None = None          # the HTTP URL the photo was sent as, if it was
+    link_preview: dict | None = None      # the link_preview_options of a text message
     edited: bool = False
     edited_at: float | None = None
     deleted: bool = False
@@ -513,6 +518,8 @@ class FakeTelegram:
         self._queries: dict[str, tuple[int, int, str]] = {}   # id -> user, message, data
         self._query_ids = itertools.count(4_300_000_000_000_000_001)
         self._files: dict[str, tuple[bytes, int, int]] = {}    # file_id -> data, width, height
+        self._file_urls: dict[str, str] = {}                   # file_id -> the URL it came from
+        self._unreachable_urls: list[str] = []                 # URL prefixes Telegram can't get
         self._file_ids = itertools.count(1)
         self._faults: dict[str, list[_Fault]] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
@@ -738,6 +745,12 @@ class FakeTelegram:
             self._faults.setdefault(method.lower(), []).extend(
                 _Fault(200, 0, delay, None) for _ in range(times))
 
+    def unreachable_url(self, prefix: str) -> None:
+        """Photo URLs starting with prefix cannot be fetched: sendPhoto answers 400 "failed to
+        get HTTP URL content", like Telegram for a URL its servers cannot download."""
+        with self._cond:
+            self._unreachable_urls.append(prefix)
+
     # -- internals: users, ids, updates ---------------------------------------------------------
 
     def _user(self, user_id: int, language_code: str | None, first_name: str | None,
@@ -925,6 +938,24 @@ class FakeTelegram:
                 raise _bad_request("BUTTON_URL_INVALID")
         return markup
 
+    @staticmethod
+    def _link_preview(params: "_Params") -> dict | None:
+        """The LinkPreviewOptions of a sendMessage (or the old disable_web_page_preview)."""
+        options = params.json("link_preview_options")
+        if options is None:
+            return {"is_disabled": True} if params.bool("disable_web_page_preview") else None
+        if not isinstance(options, dict):
+            raise _bad_request("can't parse link preview options JSON object")
+        for name in ("is_disabled", "prefer_small_media", "prefer_large_media",
+                     "show_above_text"):
+            if name in options and not isinstance(options[name], bool):
+                raise _bad_request(f"can't parse link preview options: field \"{name}\" "
+                                   "must be of type Boolean")
+        if "url" in options and not isinstance(options["url"], str):
+            raise _bad_request("can't parse link preview options: field \"url\" must be of "
+                               "type String")
+        return options
+
     def _photo(self, value: Any, files: dict[str, _Upload]) -> tuple[str, bytes, int, int]:
         """(file_id, bytes, width, height) of an uploaded, attached or known photo."""
         if isinstance(value, str) and value.startswith("attach://"):
@@ -933,6 +964,8 @@ class FakeTelegram:
                 raise _bad_request("wrong file identifier/HTTP URL specified")
         elif isinstance(value, _Upload):
             upload = value
+        elif isinstance(value, str) and value.startswith(("http://", "https://")):
+            return self._photo_from_url(value)
         else:
             with self._cond:
                 known = self._files.get(str(value))
@@ -946,6 +979,24 @@ class FakeTelegram:
             file_id = f"AgACAgIAAxkDAAI{next(self._file_ids):06d}fake"
             self._files[file_id] = self._files[file_id + "_s"] = (upload.data, width, height)
         return file_id, upload.data, width, height
+
+    def _photo_from_url(self, url: str) -> tuple[str, bytes, int, int]:
+        """A photo Telegram downloads itself. The fake reaches no network: an image URL (path
+        ending .jpg/.jpeg/.png/.webp/.gif) gives a placeholder picture, unless it was made
+        unreachable (``unreachable_url``); any other URL is not an image."""
+        with self._cond:
+            unreachable = any(url.startswith(prefix) for prefix in self._unreachable_urls)
+        if unreachable:
+            raise _bad_request("failed to get HTTP URL content")
+        path = url.split("?", 1)[0].split("#", 1)[0].lower()
+        if not path.endswith(_IMAGE_SUFFIXES):
+            raise _bad_request("wrong type of the web page content")
+        data = _placeholder_image()
+        with self._cond:
+            file_id = f"AgACAgIAAxkDAAI{next(self._file_ids):06d}fake"
+            self._files[file_id] = self._files[file_id + "_s"] = (data, *_PLACEHOLDER_SIZE)
+            self._file_urls[file_id] = url
+        return file_id, data, *_PLACEHOLDER_SIZE
 
     def _photo_sizes(self, message: Message) -> list[dict]:
         width, height = message.photo_size or (0, 0)
@@ -1004,7 +1055,9 @@ class FakeTelegram:
                 photo=photo[1] if photo else None, parse_mode=params.get("parse_mode"),
                 reply_markup=markup, sent_at=time.time(),
                 photo_file_id=photo[0] if photo else None,
-                photo_size=(photo[2], photo[3]) if photo else None)
+                photo_size=(photo[2], photo[3]) if photo else None,
+                photo_url=self._file_urls.get(photo[0]) if photo else None,
+                link_preview=None if photo else self._link_preview(params))
             self._bot_messages.setdefault(user.id, {})[message.message_id] = message
             return self._message_to_api(message)
 
@@ -1271,6 +1324,21 @@ def _loggable(params: dict[str, Any], files: dict[str, _Upload]) -> dict[str, An
     for name, upload in files.items():
         logged[name] = {"filename": upload.filename, "size": len(upload.data)}
     return logged
+
+
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+_PLACEHOLDER_SIZE = (320, 200)   # a video cover's 16:10
+
+
+def _placeholder_image() -> bytes:
+    """The picture the fake stores for a photo sent by URL (it downloads nothing)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", _PLACEHOLDER_SIZE, (251, 114, 153)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

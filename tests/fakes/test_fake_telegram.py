@@ -215,6 +215,55 @@ def test_send_photo_multipart_and_by_file_id(tg):
         run(call_bot(tg, lambda bot: bot.send_photo(USER, image, caption="c" * 1025)))
 
 
+COVER = "https://i0.hdslb.com/bfs/archive/0123456789abcdef.jpg"
+
+
+def test_send_photo_by_url_with_caption_counted_after_entity_parsing(tg):
+    tg.send_command(USER, "/hot")
+    # 1024 visible characters fit although the HTML source is longer; "🎉" counts 2 (UTF-16)
+    caption = '<a href="https://space.bilibili.com/1">' + "名" * 1000 + "</a>" + "🎉" * 12
+
+    sent = run(call_bot(tg, lambda bot: bot.send_photo(USER, COVER, caption=caption,
+                                                       parse_mode="HTML")))
+    assert sent.caption_entities[0].url == "https://space.bilibili.com/1"
+    [message] = tg.messages(USER)
+    assert message.photo_url == COVER and message.photo.startswith(b"\x89PNG")
+    assert message.caption == caption and utf16_length(message.plain_text) == 1024
+    with pytest.raises(BadRequest, match="^Message caption is too long$"):
+        run(call_bot(tg, lambda bot: bot.send_photo(USER, COVER, caption=caption + "x",
+                                                    parse_mode="HTML")))
+    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+        run(call_bot(tg, lambda bot: bot.send_photo(USER, COVER, caption="<b>x",
+                                                    parse_mode="HTML")))
+    with pytest.raises(BadRequest, match="(?i)wrong type of the web page content"):
+        run(call_bot(tg, lambda bot: bot.send_photo(USER, "https://www.bilibili.com/video/x")))
+    tg.unreachable_url("https://i0.hdslb.com/")
+    with pytest.raises(BadRequest, match="(?i)failed to get http url content"):
+        run(call_bot(tg, lambda bot: bot.send_photo(USER, COVER)))
+    assert len(tg.messages(USER)) == 1
+    assert tg.calls_to("sendPhoto")[-1].description == \
+        "Bad Request: failed to get HTTP URL content"
+
+
+def test_link_preview_options_are_recorded(tg):
+    from telegram import LinkPreviewOptions
+
+    tg.send_command(USER, "/hot")
+    options = LinkPreviewOptions(url=COVER, prefer_large_media=True, show_above_text=True)
+    run(call_bot(tg, lambda bot: bot.send_message(USER, "list", link_preview_options=options)))
+    run(call_bot(tg, lambda bot: bot.send_message(
+        USER, "plain", link_preview_options=LinkPreviewOptions(is_disabled=True))))
+    run(call_bot(tg, lambda bot: bot.send_message(USER, "default")))
+    first, second, third = tg.messages(USER)
+    assert first.link_preview == {"url": COVER, "prefer_large_media": True,
+                                  "show_above_text": True}
+    assert second.link_preview == {"is_disabled": True} and third.link_preview is None
+    status, body = raw_post(tg, "sendMessage", json.dumps(
+        {"chat_id": USER, "text": "x", "link_preview_options": {"url": 5}}).encode(),
+        "application/json")
+    assert status == 400 and "link preview options" in body["description"]
+
+
 # -- edits and deletes --------------------------------------------------------------------------
 
 def test_edits_apply_keep_history_and_refuse_no_ops(tg):
