@@ -4,7 +4,7 @@
 schema lives in storage/schema.py, the credentials key in storage/crypto.py, atomic file writes
 and per-user model directories in storage/files.py.
 """
-from storage.records import Credentials, Impression, Video, merge_videos
+from storage.records import Credentials, Impression, Video, WatchRecord, merge_videos
 from storage.errors import (CredentialsUnreadable, KeyMissing, SchemaVersionError,
                             StorageClosed, StorageError)
 from storage.crypto import load_or_create_key
@@ -12,6 +12,6 @@ from storage.db import DigestSetting, ModelRecord, Storage, UserRecord
 
 __all__ = [
     "Storage", "UserRecord", "ModelRecord", "DigestSetting", "load_or_create_key",
-    "Video", "Credentials", "Impression", "merge_videos",
+    "Video", "WatchRecord", "Credentials", "Impression", "merge_videos",
     "StorageError", "CredentialsUnreadable", "KeyMissing", "SchemaVersionError", "StorageClosed",
 ]
