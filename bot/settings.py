@@ -27,6 +27,9 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIREC_ENRICH_CHUNK | 40 | videos per batch-counts request filling the history's counts (1-50) |
 | BILIREC_ENRICH_PACE_S | 1 | pause between batch-counts requests, plus up to 50% jitter (0 = off) |
 | BILIREC_ENRICH_CAP | 1000 | most videos whose counts are looked up per sync (0 = off) |
+| BILIREC_BILIBILI_THREADS | 32 | threads for Bilibili requests (storage and ranking have their own) |
+| BILIREC_BILIBILI_PER_USER | 2 | most Bilibili requests of one user at once (more wait their turn) |
+| BILIREC_SERVING_CACHE_MB | 96 | memory budget of the serving cache (users' models and contexts) |
 """
 from __future__ import annotations
 
@@ -70,6 +73,12 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
                                    f"(at most {RESOURCE_INFOS_MAX})"),
     "BILIREC_ENRICH_PACE_S": ("1", "pause between batch-counts requests, plus up to 50% jitter"),
     "BILIREC_ENRICH_CAP": ("1000", "most videos whose counts are looked up per sync (0 = off)"),
+    "BILIREC_BILIBILI_THREADS": ("32", "threads for Bilibili requests (storage and ranking "
+                                       "have their own)"),
+    "BILIREC_BILIBILI_PER_USER": ("2", "most Bilibili requests of one user at once (more wait "
+                                       "their turn)"),
+    "BILIREC_SERVING_CACHE_MB": ("96", "memory budget of the serving cache (users' models and "
+                                       "contexts, estimated)"),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -101,6 +110,9 @@ class Settings:
     enrich_chunk: int = 40
     enrich_pace_s: float = 1.0
     enrich_cap: int = 1000
+    bilibili_threads: int = 32
+    bilibili_per_user: int = 2
+    serving_cache_mb: float = 96.0
 
     def __repr__(self) -> str:
         return (f"Settings(telegram_api_url={self.telegram_api_url!r}, "
@@ -166,6 +178,9 @@ class Settings:
             enrich_chunk=enrich_chunk,
             enrich_pace_s=_positive(get, "BILIREC_ENRICH_PACE_S", allow_zero=True),
             enrich_cap=int(_positive(get, "BILIREC_ENRICH_CAP", integer=True, allow_zero=True)),
+            bilibili_threads=int(_positive(get, "BILIREC_BILIBILI_THREADS", integer=True)),
+            bilibili_per_user=int(_positive(get, "BILIREC_BILIBILI_PER_USER", integer=True)),
+            serving_cache_mb=_positive(get, "BILIREC_SERVING_CACHE_MB", allow_zero=True),
         )
 
 

@@ -10,6 +10,7 @@ from bilibili import BilibiliClient
 from bot.services.accounts import Accounts
 from bot.services.digest import DigestService
 from bot.services.enrich import Enricher
+from bot.services.executors import BilibiliCalls
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncService
@@ -106,6 +107,7 @@ class BotServices:
     lists: ListService
     sync: SyncService
     digests: DigestService
+    calls: BilibiliCalls
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -113,18 +115,20 @@ class BotServices:
 
     @classmethod
     def create(cls, settings: Settings, storage: Storage, bilibili: BilibiliClient,
-               recommender: Recommender) -> "BotServices":
-        """Wire the services over the three packages."""
+               recommender: Recommender, calls: BilibiliCalls) -> "BotServices":
+        """Wire the services over the three packages; every Bilibili call runs through
+        ``calls`` (bot.services.executors)."""
         popular = PopularCache(
             lambda: bilibili.popular(pages=POPULAR_PAGES, page_size=POPULAR_PAGE_SIZE),
-            settings.popular_ttl_s)
-        accounts = Accounts(storage, bilibili, refresh_check_s=settings.refresh_check_s)
+            settings.popular_ttl_s, offload=calls.run)
+        accounts = Accounts(storage, bilibili, calls, refresh_check_s=settings.refresh_check_s)
         lists = ListService(storage, bilibili, recommender, accounts, popular)
         enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
-                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap)
+                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap,
+                            offload=calls.run)
         sync = SyncService(storage, bilibili, recommender, accounts,
                            history_cap=settings.history_cap, enricher=enricher,
                            popular=popular)
         digests = DigestService(storage, lists)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests)
+                   digests, calls)
