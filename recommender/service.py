@@ -46,14 +46,22 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
-# default byte budget of the serving cache. A user with 1,000 records takes ~0.3-0.8 MB in it
-# (context ~0.25 MB, trimmed model ~0.1 MB, encoded candidates up to MEMO_CAPACITY rows), so
-# 96 MB keeps a few hundred users; a miss costs ~20 ms (see the module doc)
+# default byte budget of the serving cache, in RSS. A user with 1,000 records adds ~0.38 MB of
+# RSS (recorded BV ids ~35 KB, context ~55 KB, trimmed model with vocabularies ~130 KB, ~1 KB
+# per encoded candidate, and allocator overhead), so 96 MB keeps ~250 such users; a miss costs
+# ~25 ms (see the module doc)
 SERVING_CACHE_BYTES = 96 * 2**20
-# rough bytes of Python objects, for the cache's estimates (measured with tracemalloc on
-# 1,000-record synthetic users): a counter or set entry with its key, an encoded candidate row
-ENTRY_BYTES = 120
-ROW_BYTES = 1100
+# bytes of Python objects, for the cache's estimates (tracemalloc on 1,000-record synthetic
+# users): a recorded BV id in the set, a counter entry (keys are mostly shared: UP主 ids, and
+# title words from the tokenizer's cache), a vocabulary word with its id, an encoded row
+BVID_BYTES = 40
+COUNTER_ENTRY_BYTES = 40
+VOCAB_ENTRY_BYTES = 150
+ROW_BYTES = 1000
+ENTRY_BYTES = 100            # anything else: an entry of a set or dict
+# the process's RSS grows by ~1.7x what tracemalloc counts (pymalloc arenas, the freed rows of
+# each load): measured over 300 users ranked into an unbounded cache
+RSS_PER_ALLOCATED_BYTE = 1.7
 
 
 @dataclass
@@ -78,18 +86,21 @@ class ServingContext:
 
 
 def approx_nbytes(value: object) -> int:
-    """A rough size in bytes of a cached serving value (for the cache's budget)."""
+    """The RSS a cached serving value adds, roughly (for the cache's budget)."""
+    return int(_allocated_bytes(value) * RSS_PER_ALLOCATED_BYTE)
+
+
+def _allocated_bytes(value: object) -> int:
     if isinstance(value, ServingContext):
-        context = value.context
-        entries = len(value.bvids) + context.n_entries()
-        return entries * ENTRY_BYTES + len(value.rows) * ROW_BYTES
+        return (len(value.bvids) * BVID_BYTES + value.context.n_entries() * COUNTER_ENTRY_BYTES
+                + len(value.rows) * ROW_BYTES)
     if isinstance(value, LoadedModel):
         vocab, plan = value.vocab, value.plan
         entries = len(vocab.tags) + len(vocab.authors) + len(vocab.tokens)
         if plan.tfidf is not None:
-            entries += len(plan.tfidf.idf) + len(plan.tfidf.coef)
+            entries += len(plan.tfidf.idf)
         scorer_bytes = value.scorer.nbytes if value.scorer is not None else 0
-        return 2 * entries * ENTRY_BYTES + scorer_bytes
+        return entries * VOCAB_ENTRY_BYTES + scorer_bytes
     if isinstance(value, (frozenset, set, dict)):
         return len(value) * ENTRY_BYTES
     return ENTRY_BYTES
