@@ -29,7 +29,7 @@ Every variable, its default and its meaning (``describe()`` returns the same tab
 | BILIREC_ENRICH_CAP | 1000 | most videos whose counts are looked up per sync (0 = off) |
 | BILIREC_BILIBILI_THREADS | 32 | threads for Bilibili requests (storage and ranking have their own) |
 | BILIREC_BILIBILI_PER_USER | 2 | most Bilibili requests of one user at once (more wait their turn) |
-| BILIREC_SERVING_CACHE_MB | 96 | memory budget of the serving cache (users' models and contexts) |
+| BILIREC_SERVING_CACHE_MB | 64 | memory budget of the serving cache (users' models and contexts) |
 """
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
                                        "have their own)"),
     "BILIREC_BILIBILI_PER_USER": ("2", "most Bilibili requests of one user at once (more wait "
                                        "their turn)"),
-    "BILIREC_SERVING_CACHE_MB": ("96", "memory budget of the serving cache (users' models and "
+    "BILIREC_SERVING_CACHE_MB": ("64", "memory budget of the serving cache (users' models and "
                                        "contexts, estimated)"),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -112,7 +112,7 @@ class Settings:
     enrich_cap: int = 1000
     bilibili_threads: int = 32
     bilibili_per_user: int = 2
-    serving_cache_mb: float = 96.0
+    serving_cache_mb: float = 64.0
 
     def __repr__(self) -> str:
         return (f"Settings(telegram_api_url={self.telegram_api_url!r}, "

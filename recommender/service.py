@@ -48,9 +48,9 @@ T = TypeVar("T")
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
 # default byte budget of the serving cache, in RSS. A user with 1,000 records adds ~0.38 MB of
 # RSS (recorded BV ids ~35 KB, context ~55 KB, trimmed model with vocabularies ~130 KB, ~1 KB
-# per encoded candidate, and allocator overhead), so 96 MB keeps ~250 such users; a miss costs
-# ~25 ms (see the module doc)
-SERVING_CACHE_BYTES = 96 * 2**20
+# per encoded candidate, and allocator overhead), so 64 MB keeps ~150 such users; a miss costs
+# ~20 ms of CPU (see the module doc), so a bigger cache buys little and costs RSS
+SERVING_CACHE_BYTES = 64 * 2**20
 # bytes of Python objects, for the cache's estimates (tracemalloc on 1,000-record synthetic
 # users): a recorded BV id in the set, a counter entry (keys are mostly shared: UP主 ids, and
 # title words from the tokenizer's cache), a vocabulary word with its id, an encoded row
