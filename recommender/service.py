@@ -13,10 +13,10 @@ sets, each tagged with the storage revision of the part of the user's data it ca
 and re-reads exactly the parts that changed, so a new 👎, a video sent, a history sync or a new
 model is seen by the very next call and no caller has to invalidate anything.
 
-A miss is cheap on purpose (~20 ms for a 1,000-record user, docs/PERFORMANCE.md): the history is
-read as ``WatchRecord`` rows (only the fields the context needs, extracted by SQLite), the model
-file is an uncompressed .npz, and a served model keeps only the embedding rows its vocabularies
-address and drops the TF-IDF weights unless TF-IDF serves.
+A miss is cheap on purpose (~20 ms of CPU for a 1,000-record user, docs/PERFORMANCE.md): the
+history is read as ``WatchRecord`` rows (only the fields the context needs, from columns with a
+covering index), the model file is an uncompressed .npz, and a served model keeps only the
+embedding rows its vocabularies address and drops the TF-IDF weights unless TF-IDF serves.
 """
 from __future__ import annotations
 
