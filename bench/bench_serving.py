@@ -222,6 +222,7 @@ def serve(ids: list[int], rr_users: int) -> dict:
                    rank_rr_p50_ms=percentile(round_robin, 50),
                    rank_rr_p95_ms=percentile(round_robin, 95),
                    rank_warm_cpu_p50_ms=percentile(cpu_ms["warm"], 50),
+                   rank_rr_cpu_p50_ms=percentile(cpu_ms["rr"], 50),
                    rank_miss_cpu_p50_ms=percentile(cpu_ms["miss"], 50))
     out["serving_rss_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                                        1)
