@@ -168,7 +168,9 @@ def serve(ids: list[int], rr_users: int) -> dict:
         svc = runner.services
         runner.call(svc.popular.get())
         popular = svc.popular.peek()
-        runner.application.bot_data["tokenizer_warm_up"].join(60)
+        warm_up = runner.application.bot_data["tokenizer_warm_up"]
+        if warm_up is not None:                         # None: the dictionary was loaded
+            warm_up.join(60)
         out["serving_rss_started_mb"] = rss_mb()       # imports, jieba, threads; no user yet
 
         async def prepare(tg_id: int):
