@@ -4,6 +4,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
+    MALLOC_ARENA_MAX=2 \
     BILIREC_DATA_DIR=/data
 
 # a CJK font, so that charts (matplotlib) draw Chinese zone names instead of empty boxes

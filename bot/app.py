@@ -22,6 +22,7 @@ from bot.context import CONTEXT_TYPES, SERVICES_KEY, services_of
 from bot.jobs import rebuild_digests
 from bot.logsafety import protect_token, redact
 from bot.services.container import BotServices
+from bot.services.executors import BilibiliCalls, storage_pool
 from bot.settings import Settings
 from bot.texts import COMMANDS, text
 from storage import KeyMissing, Storage, StorageError, load_or_create_key
@@ -123,6 +124,11 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     Application's post_shutdown (passed ones stay the caller's to close).
     Raises StartupError when the data directory cannot be used (see ``open_storage``)."""
     protect_token(settings.telegram_bot_token)
+    from recommender.text import warm_up  # loads numpy/jieba
+
+    # jieba's dictionary takes seconds: loading starts first thing, in a daemon thread, so it
+    # overlaps the rest of the start-up and the first /hot waits for it as little as possible
+    tokenizer_warm_up = warm_up()
     owned: list = []
     if storage is None:
         storage = open_storage(settings)
@@ -141,14 +147,16 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         from recommender import Recommender  # loads numpy/jieba; tests may pass their own
 
         recommender = Recommender(storage, max_workers=settings.train_workers,
-                                  time_cap_s=settings.train_time_cap_s)
+                                  time_cap_s=settings.train_time_cap_s,
+                                  cache_bytes=int(settings.serving_cache_mb * 2**20))
         owned.insert(0, recommender)
-    services = BotServices.create(settings, storage, bilibili, recommender)
+    # Bilibili I/O and storage/ranking on separate pools (bot.services.executors)
+    calls = BilibiliCalls(settings.bilibili_threads, settings.bilibili_per_user)
+    storage_threads = storage_pool()
+    services = BotServices.create(settings, storage, bilibili, recommender, calls)
 
     async def post_init(application: Application) -> None:
-        from recommender.text import warm_up  # jieba's dictionary, off the event loop
-
-        application.bot_data["tokenizer_warm_up"] = warm_up()
+        asyncio.get_running_loop().set_default_executor(storage_threads)  # asyncio.to_thread
         loop = asyncio.get_running_loop()
         recommender.on_model_unreadable = (
             lambda tg_id: loop.call_soon_threadsafe(retrain_soon, services, tg_id))
@@ -161,6 +169,8 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         await services.background.cancel_all()
         for resource in owned:
             resource.close()
+        calls.shutdown()
+        storage_threads.shutdown(wait=False, cancel_futures=True)
 
     application = (
         ApplicationBuilder()
@@ -176,6 +186,7 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data["tokenizer_warm_up"] = tokenizer_warm_up
     handlers.register(application)
     return application
 

@@ -29,6 +29,9 @@ repeats (tests/bot/test_settings.py and tests/test_readme.py check both copies):
 | `BILIREC_ENRICH_CHUNK` | `40` | videos per batch-counts request filling history counts (at most 50) |
 | `BILIREC_ENRICH_PACE_S` | `1` | pause between batch-counts requests, plus up to 50% jitter |
 | `BILIREC_ENRICH_CAP` | `1000` | most videos whose counts are looked up per sync (0 = off) |
+| `BILIREC_BILIBILI_THREADS` | `32` | threads for Bilibili requests (storage and ranking have their own) |
+| `BILIREC_BILIBILI_PER_USER` | `2` | most Bilibili requests of one user at once (more wait their turn) |
+| `BILIREC_SERVING_CACHE_MB` | `64` | memory budget of the serving cache (users' models and contexts, estimated) |
 """
 from __future__ import annotations
 
@@ -204,6 +207,15 @@ class Settings:
     enrich_cap: int = variable(
         "BILIREC_ENRICH_CAP", "1000", "most videos whose counts are looked up per sync "
         "(0 = off)", _number(integer=True, allow_zero=True))
+    bilibili_threads: int = variable(
+        "BILIREC_BILIBILI_THREADS", "32", "threads for Bilibili requests (storage and ranking "
+        "have their own)", _number(integer=True))
+    bilibili_per_user: int = variable(
+        "BILIREC_BILIBILI_PER_USER", "2", "most Bilibili requests of one user at once (more "
+        "wait their turn)", _number(integer=True))
+    serving_cache_mb: float = variable(
+        "BILIREC_SERVING_CACHE_MB", "64", "memory budget of the serving cache (users' models "
+        "and contexts, estimated)", _number(allow_zero=True))
 
     def __post_init__(self) -> None:
         if self.telegram_file_url is None:  # beside the Bot API URL unless set

@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from recommender.impressions import implicit_negatives, judge
-from domain import Impression, Video
+from domain import Impression, Video, WatchRecord
 
 ABANDON_FRACTION = 0.25
 POSITIVE_THRESHOLD = 0.5
@@ -54,7 +54,7 @@ class Sample:
         return self.target >= POSITIVE_THRESHOLD
 
 
-def watched_fraction(video: Video) -> float:
+def watched_fraction(video: Video | WatchRecord) -> float:
     """progress / duration in 0..1; progress -1 means finished; unknown duration gives 0.5."""
     if video.progress == -1:
         return 1.0
@@ -65,7 +65,7 @@ def watched_fraction(video: Video) -> float:
     return min(1.0, video.progress / video.duration)
 
 
-def interest(video: Video) -> float:
+def interest(video: Video | WatchRecord) -> float:
     """The engagement label of one behaviour record (see module doc)."""
     if video.liked or video.coined or video.faved:
         return 1.0
@@ -73,7 +73,7 @@ def interest(video: Video) -> float:
     return 0.0 if fraction < ABANDON_FRACTION else fraction
 
 
-def watch_events(behaviour: Iterable[Video]) -> list[Video]:
+def watch_events(behaviour: Iterable[Video | WatchRecord]) -> list:
     """The timed watches (view_at > 0), oldest first — the user's watch sequence."""
     return sorted((v for v in behaviour if v.view_at > 0), key=lambda v: (v.view_at, v.bvid))
 

@@ -6,12 +6,17 @@ period gets its worker terminated; the previous model stays in use either way. S
 user's saved model in this process into the numpy forward pass (``models.numpy_scorer``): the
 serving process never imports TensorFlow or Keras, and loading a model costs milliseconds.
 
-Serving cache: per user (LRU over users), the loaded model, the decoded watch history with its
-feature context, the disliked set and the sent sets, each tagged with the storage revision of the
-part of the user's data it came from (``Storage.user_revisions``). Every ``rank`` call reads the
-revisions first (one indexed query) and re-reads exactly the parts that changed, so a new 👎, a
-video sent, a history sync or a new model is seen by the very next call and no caller has to
-invalidate anything.
+Serving cache: per user (LRU over users, bounded by the estimated bytes it holds), the loaded
+model, the history's feature context (with every recorded BV id), the disliked set and the sent
+sets, each tagged with the storage revision of the part of the user's data it came from
+(``Storage.user_revisions``). Every ``rank`` call reads the revisions first (one indexed query)
+and re-reads exactly the parts that changed, so a new 👎, a video sent, a history sync or a new
+model is seen by the very next call and no caller has to invalidate anything.
+
+A miss is cheap on purpose (~20 ms of CPU for a 1,000-record user, docs/PERFORMANCE.md): the
+history is read as ``WatchRecord`` rows (only the fields the context needs, from columns with a
+covering index), the model file is an uncompressed .npz, and a served model keeps only the
+embedding rows its vocabularies address and drops the TF-IDF weights unless TF-IDF serves.
 """
 from __future__ import annotations
 
@@ -20,13 +25,13 @@ import logging
 import multiprocessing
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Hashable, TypeVar
 
 from models.numpy_scorer import NumpyScorer
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
-from recommender.labels import POSITIVE_THRESHOLD, interest, watch_events
+from recommender.labels import POSITIVE_THRESHOLD, interest
 from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.reasons import candidate_zone_shares, reasons_for
@@ -41,11 +46,22 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
-# users whose serving state stays cached. A miss costs ~70 ms for a user with 1,000 records
-# (history read and decoded ~35 ms, context and candidate features ~25 ms, model load into the
-# numpy scorer ~7 ms); such a user's cached state takes ~1.5 MB (history, context and its
-# encoded-candidate memo, model weights), so 96 users stay under ~150 MB
-MODEL_CACHE_SIZE = 96
+# default byte budget of the serving cache, in RSS. A user with 1,000 records adds ~0.38 MB of
+# RSS (recorded BV ids ~35 KB, context ~55 KB, trimmed model with vocabularies ~130 KB, ~1 KB
+# per encoded candidate, and allocator overhead), so 64 MB keeps ~150 such users; a miss costs
+# ~20 ms of CPU (see the module doc), so a bigger cache buys little and costs RSS
+SERVING_CACHE_BYTES = 64 * 2**20
+# bytes of Python objects, for the cache's estimates (tracemalloc on 1,000-record synthetic
+# users): a recorded BV id in the set, a counter entry (keys are mostly shared: UP主 ids, and
+# title words from the tokenizer's cache), a vocabulary word with its id, an encoded row
+BVID_BYTES = 40
+COUNTER_ENTRY_BYTES = 40
+VOCAB_ENTRY_BYTES = 150
+ROW_BYTES = 1000
+ENTRY_BYTES = 100            # anything else: an entry of a set or dict
+# the process's RSS grows by ~1.7x what tracemalloc counts (pymalloc arenas, the freed rows of
+# each load): measured over 300 users ranked into an unbounded cache
+RSS_PER_ALLOCATED_BYTE = 1.7
 
 
 @dataclass
@@ -60,32 +76,51 @@ class LoadedModel:
 
 
 @dataclass(frozen=True)
-class History:
-    """The user's behaviour as ranking needs it: every recorded BV id and the timed watches."""
+class ServingContext:
+    """The user's history as ranking needs it, under one model's vocabularies: every recorded
+    BV id, the watch context, and the context's encoded-candidate memo."""
 
     bvids: frozenset[str]
-    watches: list[Video]       # oldest first (labels.watch_events)
-
-
-@dataclass(frozen=True)
-class ServingContext:
-    """The history's feature context under one vocabulary, with its encoded-candidate memo."""
-
     context: WatchContext
     rows: dict             # encode_candidates' memo for this context
+
+
+def approx_nbytes(value: object) -> int:
+    """The RSS a cached serving value adds, roughly (for the cache's budget)."""
+    return int(_allocated_bytes(value) * RSS_PER_ALLOCATED_BYTE)
+
+
+def _allocated_bytes(value: object) -> int:
+    if isinstance(value, ServingContext):
+        return (len(value.bvids) * BVID_BYTES + value.context.n_entries() * COUNTER_ENTRY_BYTES
+                + len(value.rows) * ROW_BYTES)
+    if isinstance(value, LoadedModel):
+        vocab, plan = value.vocab, value.plan
+        entries = len(vocab.tags) + len(vocab.authors) + len(vocab.tokens)
+        if plan.tfidf is not None:
+            entries += len(plan.tfidf.idf)
+        scorer_bytes = value.scorer.nbytes if value.scorer is not None else 0
+        return entries * VOCAB_ENTRY_BYTES + scorer_bytes
+    if isinstance(value, (frozenset, set, dict)):
+        return len(value) * ENTRY_BYTES
+    return ENTRY_BYTES
 
 
 class ServingCache:
     """Per-user values derived from stored data, each valid for one revision of its source.
 
     ``get`` returns the cached value while the revision it was stored with equals the current
-    one, else calls ``load`` and stores the result. LRU over users; thread-safe (two threads
+    one, else calls ``load`` and stores the result. LRU over users, bounded by ``max_bytes`` of
+    estimated size (``approx_nbytes``; a user's size is re-estimated whenever they are used, so
+    the encoded-candidate memos growing between calls are counted). Thread-safe (two threads
     missing at once both load, and the later store wins; both values are correct).
     """
 
-    def __init__(self, max_users: int) -> None:
-        self._max_users = max_users
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
         self._users: OrderedDict[int, dict[str, tuple[Hashable, object]]] = OrderedDict()
+        self._sizes: dict[int, int] = {}
+        self.nbytes = 0
         self._lock = threading.Lock()
 
     def get(self, tg_id: int, key: str, revision: Hashable, load: Callable[[], T]) -> T:
@@ -95,36 +130,50 @@ class ServingCache:
                 self._users.move_to_end(tg_id)
                 hit = entry.get(key)
                 if hit is not None and hit[0] == revision:
+                    self._measure(tg_id)
                     return hit[1]
         value = load()
         with self._lock:
             self._users.setdefault(tg_id, {})[key] = (revision, value)
             self._users.move_to_end(tg_id)
-            while len(self._users) > self._max_users:
-                self._users.popitem(last=False)
+            self._measure(tg_id)
+            while self.nbytes > self._max_bytes and self._users:
+                oldest, _ = self._users.popitem(last=False)
+                self.nbytes -= self._sizes.pop(oldest, 0)
         return value
+
+    def _measure(self, tg_id: int) -> None:
+        size = sum(approx_nbytes(value) for _, value in self._users[tg_id].values())
+        self.nbytes += size - self._sizes.get(tg_id, 0)
+        self._sizes[tg_id] = size
+
+    def __len__(self) -> int:
+        return len(self._users)
 
     def drop(self, tg_id: int) -> None:
         with self._lock:
             self._users.pop(tg_id, None)
+            self.nbytes -= self._sizes.pop(tg_id, 0)
 
     def clear(self) -> None:
         with self._lock:
             self._users.clear()
+            self._sizes.clear()
+            self.nbytes = 0
 
 
 class Recommender:
     """Per-user training and ranking over a Storage (see docs/CONTRACTS.md, recommender/)."""
 
     def __init__(self, storage, *, max_workers: int = 1, time_cap_s: float = 120.0,
-                 seed: int = 1234, cache_size: int = MODEL_CACHE_SIZE) -> None:
+                 seed: int = 1234, cache_bytes: int = SERVING_CACHE_BYTES) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.storage = storage
         self.max_workers = max_workers
         self.time_cap_s = float(time_cap_s)
         self.seed = seed
-        self._cache = ServingCache(cache_size)
+        self._cache = ServingCache(cache_bytes)
         self._load_lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._executor_lock = threading.Lock()
@@ -261,33 +310,30 @@ class Recommender:
     def _load(path: Path) -> LoadedModel:
         vocab = Vocabulary.from_json(vocab_path_for(path).read_text(encoding="utf-8"))
         plan = ServingPlan.from_json(plan_path_for(path).read_text(encoding="utf-8"))
+        if plan.served != "tfidf":      # its weights only matter when it serves
+            plan = replace(plan, tfidf=None)
         if plan.served != "model":   # a simple ranker serves: no model weights needed
             return LoadedModel(path, vocab, plan, None)
-        return LoadedModel(path, vocab, plan, NumpyScorer.load(path))
+        return LoadedModel(path, vocab, plan,
+                           NumpyScorer.load(path, embedding_rows=vocab.table_rows()))
 
-    def _history(self, tg_id: int, revision: int) -> History:
-        def load() -> History:
-            behaviour = self.storage.load_behaviour(tg_id)
-            return History(frozenset(v.bvid for v in behaviour), watch_events(behaviour))
-
-        return self._cache.get(tg_id, "history", revision, load)
-
-    def _context(self, tg_id: int, revisions: dict[str, int], history: History,
-                 model: LoadedModel | None) -> ServingContext:
-        """The serving context of the history under the model's vocabularies (or none)."""
+    def _read_context(self, tg_id: int, model: LoadedModel | None) -> ServingContext:
+        """The user's recorded BV ids and watch context, read from storage now."""
+        records = self.storage.load_watch_records(tg_id)
         vocab = model.vocab if model is not None else Vocabulary()
-        return self._cache.get(
-            tg_id, "context", (revisions["behaviour"], revisions["model"], model is not None),
-            lambda: ServingContext(serving_context(history.watches, vocab), {}))
+        return ServingContext(frozenset(r.bvid for r in records),
+                              serving_context(records, vocab), {})
 
-    def _serving_state(self, tg_id: int) -> tuple[dict[str, int], History, LoadedModel | None]:
-        """The user's revisions, history and model, each from the cache when still current."""
+    def _serving_state(self, tg_id: int
+                       ) -> tuple[dict[str, int], LoadedModel | None, ServingContext]:
+        """The user's revisions, model and context, each from the cache when still current."""
         # revisions first: a write after this read makes the next call re-read that part
         revisions = self.storage.user_revisions(tg_id)
-        history = self._history(tg_id, revisions["behaviour"])
         model = self._cache.get(tg_id, "model", revisions["model"],
                                 lambda: self._latest_model(tg_id))
-        return revisions, history, model
+        serving = self._cache.get(tg_id, "context", (revisions["behaviour"], revisions["model"]),
+                                  lambda: self._read_context(tg_id, model))
+        return revisions, model, serving
 
     def serving_summary(self, tg_id: int) -> dict:
         """What serves the user and why, as flat figures (for /status): the latest plan's
@@ -304,8 +350,7 @@ class Recommender:
     def prepare(self, tg_id: int) -> None:
         """Load the user's model and serving context now (after a training), so the next
         ranking does not pay for reading the history, loading the model and tracing it."""
-        revisions, history, model = self._serving_state(tg_id)
-        self._context(tg_id, revisions, history, model)
+        self._serving_state(tg_id)
 
     def rank(self, tg_id: int | None, candidates: list[Video], n: int, *, channel: str,
              exclude: set[str] | frozenset[str] = frozenset()) -> RankedList:
@@ -314,17 +359,16 @@ class Recommender:
         if tg_id is None:
             usable = usable_candidates(candidates, set(exclude))
             return RankedList(quality_rank(usable, n), provisional=True, ranker="quality")
-        revisions, history, model = self._serving_state(tg_id)
+        revisions, model, serving = self._serving_state(tg_id)
         disliked = self._cache.get(
             tg_id, "disliked", revisions["feedback"],
             lambda: frozenset(b for b, v in self.storage.load_feedback(tg_id).items() if v < 0))
         sent = self._cache.get(tg_id, f"sent:{channel}", revisions["sent"],
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
-        usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
+        usable = usable_candidates(candidates, serving.bvids | disliked | sent | set(exclude))
         if not usable:
             return RankedList([], provisional=model is None,
                               ranker="content" if model is None else model.plan.served)
-        serving = self._context(tg_id, revisions, history, model)
         context = serving.context
         zone_shares = candidate_zone_shares(candidates)     # of the whole list, as passed
         if model is None:

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
 from models.wide_deep import ModelSpec, weights_to_bytes
@@ -123,6 +122,8 @@ def equalize_missing(samples: Sequence[Sample], rng: np.random.Generator,
 
 def sample_weights(samples: Sequence[Sample]) -> np.ndarray:
     """Per-sample weight × balanced class weight (one class present: no balancing)."""
+    from sklearn.utils.class_weight import compute_class_weight  # training only (~80 MB)
+
     y = binary_labels(samples)
     base = np.array([s.weight for s in samples], dtype=np.float32)
     classes = np.unique(y)

@@ -70,7 +70,7 @@ async def run_login(svc: BotServices, bot: Bot, tg_id: int, chat_id: int, lang: 
     """The whole login flow of one QR code (see module doc)."""
     settings = svc.settings
     try:
-        code = await asyncio.to_thread(svc.bilibili.qr_generate)
+        code = await svc.calls.run(svc.bilibili.qr_generate, tg_id=tg_id)
     except BilibiliError as exc:
         logger.info("QR generate for user %s failed: %s", tg_id, exc)
         await bot.send_message(chat_id, fault_text(exc, lang))
@@ -116,7 +116,7 @@ async def _poll_until_done(svc: BotServices, tg_id: int, key: str, message: Mess
             state, creds = QrState.EXPIRED, None
         else:
             try:
-                poll = await asyncio.to_thread(svc.bilibili.qr_poll, key)
+                poll = await svc.calls.run(svc.bilibili.qr_poll, key, tg_id=tg_id)
             except RiskControl as exc:
                 logger.info("QR poll for user %s stopped: %s", tg_id, exc)
                 await _edit_caption(message, fault_text(exc, lang))

@@ -11,6 +11,7 @@ from bot.services.accounts import Accounts
 from bot.services.digest import DigestService
 from bot.services.enrich import Enricher
 from bot.services.erase import UserEraser
+from bot.services.executors import BilibiliCalls
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncService
@@ -111,6 +112,7 @@ class BotServices:
     digests: DigestService
     users: Users
     eraser: UserEraser
+    calls: BilibiliCalls
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -118,23 +120,25 @@ class BotServices:
 
     @classmethod
     def create(cls, settings: Settings, storage: Storage, bilibili: BilibiliClient,
-               recommender: Recommender) -> "BotServices":
-        """Wire the services over the three packages; every in-memory per-user store
-        registers with the eraser."""
+               recommender: Recommender, calls: BilibiliCalls) -> "BotServices":
+        """Wire the services over the three packages; every Bilibili call runs through
+        ``calls`` (bot.services.executors) and every in-memory per-user store registers with
+        the eraser."""
         popular = PopularCache(
             lambda: bilibili.popular(pages=POPULAR_PAGES, page_size=POPULAR_PAGE_SIZE),
-            settings.popular_ttl_s)
+            settings.popular_ttl_s, offload=calls.run)
         eraser = UserEraser(storage)
-        accounts = Accounts(storage, bilibili, refresh_check_s=settings.refresh_check_s)
+        accounts = Accounts(storage, bilibili, calls, refresh_check_s=settings.refresh_check_s)
         lists = ListService(storage, bilibili, recommender, accounts, popular)
         for store in (recommender, accounts, lists):
             eraser.register(store.forget)
         enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
-                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap)
+                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap,
+                            offload=calls.run)
         sync = SyncService(storage, bilibili, recommender, accounts,
                            history_cap=settings.history_cap, enricher=enricher,
                            popular=popular, eraser=eraser)
         digests = DigestService(storage, lists, default_zone=settings.timezone)
-        users = Users(storage, bilibili, recommender, accounts, sync, eraser)
+        users = Users(storage, bilibili, calls, recommender, accounts, sync, eraser)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests, users, eraser)
+                   digests, users, eraser, calls)

@@ -63,7 +63,10 @@ class Enricher:
 
     def __init__(self, storage: Storage, client: BilibiliClient, *, chunk: int, pace_s: float,
                  cap: int, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 offload: Callable[..., Awaitable] = asyncio.to_thread) -> None:
+        """``offload(fn, *args)`` runs a blocking client call in a thread (the bot passes its
+        Bilibili pool's ``BilibiliCalls.run``)."""
         if chunk < 1 or pace_s < 0 or cap < 0:
             raise ValueError("chunk must be >= 1, pace_s and cap >= 0")
         self.storage = storage
@@ -73,6 +76,7 @@ class Enricher:
         self.cap = cap
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._offload = offload
 
     async def enrich(self, tg_id: int, videos: Iterable[Video], *,
                      still_wanted: Callable[[], bool] = lambda: True) -> Enrichment:
@@ -93,7 +97,7 @@ class Enricher:
             chunk = todo[start:start + self.chunk]
             result.requests += 1
             try:
-                stats.update(await asyncio.to_thread(self.client.resource_infos, chunk))
+                stats.update(await self._offload(self.client.resource_infos, chunk))
             except RiskControl as exc:
                 logger.warning("user %s: video counts stopped for this sync: %s", tg_id, exc)
                 result.failed += todo[start:]

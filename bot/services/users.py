@@ -15,6 +15,7 @@ from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts
 from bot.services.erase import UserEraser
+from bot.services.executors import BilibiliCalls
 from bot.services.sync import SyncService
 from storage import DigestSetting, Storage
 from domain import Credentials
@@ -63,6 +64,7 @@ class Users:
 
     storage: Storage
     client: BilibiliClient
+    calls: BilibiliCalls
     recommender: Recommender
     accounts: Accounts
     sync: SyncService
@@ -72,7 +74,7 @@ class Users:
         """Store a confirmed login (another Bilibili account than before first erases the old
         one's data: nothing may mix) and resume a paused digest; returns the name to greet."""
         try:
-            nav = await asyncio.to_thread(self.client.nav, creds)
+            nav = await self.calls.run(self.client.nav, creds, tg_id=tg_id)
             uname, mid = nav.uname, nav.mid or creds.mid
         except BilibiliError as exc:
             logger.info("nav after login of user %s failed: %s", tg_id, exc)

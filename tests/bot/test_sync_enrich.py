@@ -17,6 +17,7 @@ from bilibili import BilibiliClient, VideoStats
 from bot.services.accounts import Accounts
 from bot.services.enrich import Enricher, apply_stats, merge_by_bvid
 from bot.services.erase import UserEraser
+from bot.services.executors import BilibiliCalls
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncAborted, SyncService
 from domain import Video
@@ -114,8 +115,9 @@ def rig_for(fake, tmp_path):
                             rng=random.Random(1))
         popular = PopularCache(lambda: client.popular(pages=1, page_size=50), 600.0)
         sync = SyncService(storage, client, recommender,
-                           Accounts(storage, client, refresh_check_s=3600), history_cap=1000,
-                           enricher=enricher, popular=popular, eraser=UserEraser(storage))
+                           Accounts(storage, client, BilibiliCalls(4, 2), refresh_check_s=3600),
+                           history_cap=1000, enricher=enricher, popular=popular,
+                           eraser=UserEraser(storage))
         rig = Rig(fake, storage, client, sync, recommender, pauses)
         made.append(rig)
         return rig

@@ -136,3 +136,16 @@ def test_an_empty_batch_scores_to_nothing(normal):
     vocab = Vocabulary.from_json(vocab_path_for(normal[0]).read_text("utf-8"))
     inputs = encode_candidates([], serving_context([], vocab), vocab)
     assert scorer(inputs).shape == (0,)
+
+
+def test_a_scorer_trimmed_to_its_vocabulary_scores_the_same(normal, user):
+    path, history = normal
+    vocab = Vocabulary.from_json(vocab_path_for(path).read_text("utf-8"))
+    inputs = encode_candidates(user.popular_now[:50], serving_context(history, vocab), vocab)
+    whole = NumpyScorer.load(path)
+    trimmed = NumpyScorer.load(path, embedding_rows=vocab.table_rows())
+    assert trimmed.nbytes < whole.nbytes / 3
+    assert np.array_equal(trimmed(inputs), whole(inputs))
+    beyond = {**inputs, "author": np.full_like(inputs["author"], vocab.table_rows()[1])}
+    with pytest.raises(IndexError):
+        trimmed(beyond)

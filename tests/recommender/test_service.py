@@ -79,13 +79,15 @@ SERVE_WITHOUT_TF = textwrap.dedent("""
     ranked = rec.rank(1, user.pool, 10, channel="hot")
     print(json.dumps({"ranker": ranked.ranker, "n": len(ranked.items),
                       "modules": sorted({m.split(".")[0] for m in sys.modules
-                                         if m.split(".")[0] in ("tensorflow", "keras")})}))
+                                         if m.split(".")[0] in ("tensorflow", "keras",
+                                                                "sklearn", "scipy")})}))
 """)
 
 
 def test_serving_a_trained_model_never_imports_tensorflow(setup, tmp_path):
     """In a fresh process (other tests import TensorFlow here): the bot's modules, a Recommender
-    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras."""
+    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras, and
+    no scikit-learn or SciPy either (training-only; ~80 MB of RSS)."""
     storage, _rec, _report, _ = setup
     model = storage.latest_model(USER).path
     assert ServingPlan.from_json(plan_path_for(model).read_text("utf-8")).served == "model"
@@ -199,19 +201,20 @@ def record_reads(storage, monkeypatch, *names: str) -> list[str]:
 def test_a_warm_rank_reads_only_the_revisions(setup, monkeypatch):
     storage, rec, _report, candidates = setup
     rec.rank(USER, candidates, 10, channel="hot")
-    calls = record_reads(storage, monkeypatch, "load_behaviour", "load_feedback", "sent_bvids",
-                         "latest_model", "load_pool")
+    calls = record_reads(storage, monkeypatch, "load_watch_records", "load_behaviour",
+                         "load_feedback", "sent_bvids", "latest_model", "load_pool")
     warm = rec.rank(USER, candidates, 10, channel="hot")
     assert calls == []
     assert listing(warm) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
-    assert "load_behaviour" in calls and "latest_model" in calls    # forget dropped it all
+    assert "load_watch_records" in calls and "latest_model" in calls  # forget dropped it all
+    assert "load_behaviour" not in calls          # serving never decodes whole records
 
 
 def test_prepare_loads_everything_a_ranking_needs(setup, monkeypatch):
     storage, rec, _report, candidates = setup
     rec.forget(USER)
     rec.prepare(USER)
-    calls = record_reads(storage, monkeypatch, "load_behaviour", "latest_model")
+    calls = record_reads(storage, monkeypatch, "load_watch_records", "latest_model")
     prepared = rec.rank(USER, candidates, 10, channel="hot")
     assert calls == []
     assert listing(prepared) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
@@ -326,3 +329,43 @@ def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
         storage.close()
     assert [(i.bvid, i.channel, i.score) for i in jobs[0].impressions] == \
         [("BVshown1", "digest", 0.25)]
+
+
+def test_the_watch_records_give_the_context_of_the_whole_records(setup, user):
+    storage, _rec, _report, candidates = setup
+    vocab = Vocabulary.from_json(vocab_path_for(storage.latest_model(USER).path)
+                                 .read_text("utf-8"))
+    from_videos = serving_context(storage.load_behaviour(USER), vocab)
+    from_records = serving_context(storage.load_watch_records(USER), vocab)
+    for a, b in zip(from_videos.sequence(), from_records.sequence()):
+        np.testing.assert_array_equal(a, b)
+    assert from_videos.n_entries() == from_records.n_entries() > 0
+    np.testing.assert_array_equal(np.stack([from_videos.affinity(v) for v in candidates]),
+                                  np.stack([from_records.affinity(v) for v in candidates]))
+
+
+def test_the_serving_cache_keeps_the_most_recent_users_within_its_byte_budget(setup, user,
+                                                                           monkeypatch):
+    storage, _rec, _report, candidates = setup
+    record = storage.latest_model(USER)
+    users = [501, 502, 503]
+    for tg_id in users:
+        storage.save_behaviour(tg_id, user.behaviour)
+        storage.register_model(tg_id, record.path, dict(record.metrics), record.n_records)
+    probe = Recommender(storage)
+    probe.rank(users[0], candidates, 10, channel="hot")
+    one_user = probe._cache.nbytes
+    assert 20_000 < one_user < 3_000_000          # a ~260-record user, trimmed model
+    small = Recommender(storage, cache_bytes=int(one_user * 2.5))   # room for two users
+    for tg_id in users:
+        small.rank(tg_id, candidates, 10, channel="hot")
+    assert len(small._cache) == 2 and small._cache.nbytes <= one_user * 2.5
+    calls = record_reads(storage, monkeypatch, "load_watch_records", "latest_model")
+    small.rank(users[2], candidates, 10, channel="hot")    # most recent: still cached
+    assert calls == []
+    small.rank(users[0], candidates, 10, channel="hot")    # least recent: evicted, read again
+    assert calls == ["latest_model", "load_watch_records"]
+    for rec in (probe, small):
+        rec.close()
+    for tg_id in users:
+        storage.erase_user(tg_id)

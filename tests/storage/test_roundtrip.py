@@ -272,3 +272,20 @@ def test_a_count_of_zero_survives_a_merge_and_none_keeps_the_known_count(store):
     assert (video.view, video.favorite, video.danmaku) == (50, 0, 3)
     store.save_behaviour(1, [Video("BV1", view_at=100, danmaku=0)])
     assert store.load_behaviour(1)[0].danmaku == 0
+
+
+def test_watch_records_are_the_behaviour_fields_serving_reads(store):
+    videos = [Video("BV2", title="标题 二", owner_mid=5, tname="游戏", duration=300,
+                    view_at=200, progress=-1, liked=True, view=10, tags=("t",)),
+              Video("BV1", title="one", owner_mid=6, tname="", duration=0, view_at=200,
+                    progress=30, faved=True),
+              Video("BV3", title="untimed", coined=True),          # a coin with no watch
+              Video("BV0", owner_mid=0, view_at=100)]
+    store.save_behaviour(1, videos)
+    records = store.load_watch_records(1)
+    assert [r.bvid for r in records] == ["BV3", "BV0", "BV1", "BV2"]   # (view_at, bvid)
+    stored = {v.bvid: v for v in store.load_behaviour(1)}
+    for record in records:
+        video = stored[record.bvid]
+        assert record == tuple(getattr(video, name) for name in record._fields)
+    assert store.load_watch_records(2) == []

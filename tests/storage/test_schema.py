@@ -6,8 +6,9 @@ import stat
 
 import pytest
 
-from domain import Video
+from domain import Video, WatchRecord
 from storage import SchemaVersionError, Storage, StorageError
+from storage.codec import video_to_json
 from storage.db import DB_FILENAME
 from storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate, per_user_tables, schema_version
 
@@ -66,6 +67,9 @@ def test_old_version_upgrades_and_keeps_rows(data_dir, key):
     with Storage(data_dir, key) as store:
         assert store.get_user(1).uname == "u"
         assert store.load_behaviour(1) == [Video("BV1", view_at=9)]
+        # migration 6 filled the serving columns from the JSON (defaults for missing keys)
+        assert store.load_watch_records(1) == [WatchRecord("BV1", 9, "", 0, "", 0, 0, False,
+                                                           False, False)]
     conn = connect(data_dir / DB_FILENAME)
     assert schema_version(conn) == SCHEMA_VERSION
     assert {"behaviour_by_view", "pools_by_seen", "models_by_user"} <= indexes(conn)
@@ -118,3 +122,19 @@ def test_corrupt_database_file_is_reported(data_dir, key):
     (data_dir / DB_FILENAME).write_bytes(b"this is not an SQLite database" * 100)
     with pytest.raises(StorageError, match="cannot open the database"):
         Storage(data_dir, key)
+
+
+def test_the_serving_columns_are_filled_from_stored_records(data_dir, key):
+    """A database from before migration 6: its records' serving fields come from the JSON."""
+    video = Video("BV2", title="标题", owner_mid=7, tname="游戏", duration=300, view_at=50,
+                  progress=-1, liked=True, coined=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(data_dir / DB_FILENAME)
+    migrate(conn, MIGRATIONS[:5])
+    conn.execute("INSERT INTO users (tg_id, created_at) VALUES (1, 5)")
+    conn.execute("INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at) "
+                 "VALUES (1, 'BV2', 50, ?, 5)", (video_to_json(video),))
+    conn.close()
+    with Storage(data_dir, key) as store:
+        assert store.load_watch_records(1) == [
+            WatchRecord("BV2", 50, "标题", 7, "游戏", 300, -1, True, False, True)]
