@@ -27,6 +27,7 @@ from typing import Callable, Hashable, TypeVar
 from models.numpy_scorer import NumpyScorer
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import POSITIVE_THRESHOLD, interest, watch_events
+from recommender.mutes import Mutes
 from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.reasons import candidate_zone_shares, reasons_for
@@ -175,7 +176,8 @@ class Recommender:
                                   f"too little data ({positives} engaged watches, "
                                   f"need {MIN_POSITIVES})")
         data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
-                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id))
+                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id),
+                            Mutes.of(self.storage.load_mutes(tg_id)))
         previous = self.storage.latest_model(tg_id)
         previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
         out_dir = self.storage.model_dir(tg_id)
@@ -320,7 +322,10 @@ class Recommender:
             lambda: frozenset(b for b, v in self.storage.load_feedback(tg_id).items() if v < 0))
         sent = self._cache.get(tg_id, f"sent:{channel}", revisions["sent"],
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
-        usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
+        mutes = self._cache.get(tg_id, "mutes", revisions["feedback"],
+                                lambda: Mutes.of(self.storage.load_mutes(tg_id)))
+        usable = [video for video in usable_candidates(
+            candidates, history.bvids | disliked | sent | set(exclude)) if not mutes.hides(video)]
         if not usable:
             return RankedList([], provisional=model is None,
                               ranker="content" if model is None else model.plan.served)
