@@ -47,7 +47,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/status — 登录、数据与模型状态\n"
             "/sync — 立即同步并重新训练\n"
             "/logout — 退出并删除你的全部数据\n\n"
-            "每个视频下都有 👍/👎 按钮，你的反馈会用于下一次训练。"
+            "每个视频下都有 👍/👎 按钮（再点一次撤销），你的反馈会用于下一次训练；"
+            "⋯ 可以少看这个 UP主 或分区（在 /status 里恢复）；列表末尾的 ▶ 接着发下一批。"
         ),
         "unknown_command": "不认识这个命令。发送 /help 查看全部命令。",
         "qr_caption": "请用哔哩哔哩 App 扫描二维码并确认登录（{minutes} 分钟内有效）。",
@@ -176,7 +177,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "/status — login, data and model status\n"
             "/sync — re-sync and retrain now\n"
             "/logout — log out and erase all your data\n\n"
-            "Every video has 👍/👎 buttons; your feedback goes into the next training."
+            "Every video has 👍/👎 buttons (tap again to undo); your feedback goes into the "
+            "next training. ⋯ leaves that creator or zone out of your lists (bring them back "
+            "in /status); ▶ under a list sends the next batch."
         ),
         "unknown_command": "I don't know that command. Send /help for the list.",
         "qr_caption": "Scan this QR code with the Bilibili app and confirm the login "

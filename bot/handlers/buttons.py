@@ -112,12 +112,14 @@ async def unmute_button(update: Update, context: BotContext) -> None:
         return
     result = await context.services.feedback.unmute(update.effective_user.id, mute_id)
     message = render_mutes(result.remaining, lang)
-    try:
-        await query.edit_message_text(message.text, reply_markup=message.reply_markup())
-    except BadRequest as exc:  # "message is not modified" after a double tap
-        logger.debug("mutes edit refused: %s", exc)
-    except TelegramError as exc:
-        logger.warning("mutes edit failed: %s", exc)
+    rows = markup_rows(getattr(query.message, "reply_markup", None))
+    if any(parse_unmute_data(data) is not None for row in rows for _, data in row):
+        try:  # only a list of mutes is redrawn (never a message the data was forged onto)
+            await query.edit_message_text(message.text, reply_markup=message.reply_markup())
+        except BadRequest as exc:  # "message is not modified" after a double tap
+            logger.debug("mutes edit refused: %s", exc)
+        except TelegramError as exc:
+            logger.warning("mutes edit failed: %s", exc)
     removed = result.removed
     if removed is None:
         await query.answer(text(lang, "unmute_gone"))
