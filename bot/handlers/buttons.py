@@ -14,10 +14,11 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.handlers.common import lang_of
-from bot.render import (FEEDBACK_PREFIX, MENU_PREFIX, MUTE_PREFIX, UNMUTE_PREFIX, ListKeyboard,
-                        feedback_rows, markup_rows, parse_feedback_data, parse_menu_data,
-                        parse_mute_data, parse_unmute_data, read_list_keyboard, render_mutes,
-                        rows_markup)
+from bot.render import (FEEDBACK_PREFIX, MENU_PREFIX, MUTE_PREFIX, NAME_MAX_CHARS,
+                        UNMUTE_PREFIX, ListKeyboard, feedback_rows, markup_rows,
+                        parse_feedback_data, parse_menu_data, parse_mute_data,
+                        parse_unmute_data, read_list_keyboard, render_mutes, rows_markup,
+                        shorten)
 from bot.services import feedback as fb
 from bot.texts import text
 from bot.zones import zone_name
@@ -55,8 +56,8 @@ async def answer_tap(query: CallbackQuery, keyboard: ListKeyboard, tap: fb.Tap,
                              *keyboard.other_rows))
     if tap.outcome in (fb.MUTED, fb.UNMUTED):
         kind = "author" if tap.kind == "author" else "zone"
-        toast = text(lang, f"{tap.outcome}_{kind}", name=tap.name,
-                     zone=zone_name(tap.name, lang))
+        name = shorten(tap.name, NAME_MAX_CHARS)
+        toast = text(lang, f"{tap.outcome}_{kind}", name=name, zone=zone_name(name, lang))
     else:
         key = TOASTS.get(tap.outcome)
         toast = text(lang, key) if key else None
@@ -124,5 +125,6 @@ async def unmute_button(update: Update, context: BotContext) -> None:
     if removed is None:
         await query.answer(text(lang, "unmute_gone"))
     else:
-        await query.answer(text(lang, f"unmuted_{removed.kind}", name=removed.name,
-                                zone=zone_name(removed.name, lang)))
+        name = shorten(removed.name, NAME_MAX_CHARS)
+        await query.answer(text(lang, f"unmuted_{removed.kind}", name=name,
+                                zone=zone_name(name, lang)))

@@ -5,8 +5,12 @@ behind it holds what the list was ranked from (the candidates, the rank channel,
 ranked for, what was excluded) and grows its exclusions by every batch shown, so the next batch
 re-ranks the same candidates without anything shown before (and without what the user muted or
 disliked meanwhile). Cursors live in memory for ``CURSOR_TTL_S`` (a day: a digest's ▶ works
-until the next digest), at most ``CURSORS_PER_USER`` per user and ``CURSOR_MAX_USERS`` users;
-an expired or unknown token is answered with a toast. Registered with the eraser.
+until the next digest), at most ``CURSORS_PER_USER`` per user and ``CURSOR_MAX_USERS`` users
+(the user whose latest list is the oldest goes first); an expired or unknown token is answered
+with a toast.
+Registered with the eraser. Memory: a /hot cursor shares the popular list's tuple; an /explore
+cursor holds its feed (~60 videos, ~100 KB), so the bounds keep the worst case near 2.5 GB and a
+day of digests for 5,000 users near 0.5 GB.
 """
 from __future__ import annotations
 
@@ -20,8 +24,8 @@ from typing import Callable
 from domain import Video
 
 CURSOR_TTL_S = 24 * 3600
-CURSORS_PER_USER = 20
-CURSOR_MAX_USERS = 10_000
+CURSORS_PER_USER = 5
+CURSOR_MAX_USERS = 5_000
 TOKEN_BYTES = 6                     # 8 URL-safe characters
 
 

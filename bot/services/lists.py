@@ -79,6 +79,7 @@ class ListService:
         self.popular = popular
         self.cursors = cursors if cursors is not None else ListCursors()
         self._clock = clock
+        self._popular_tuple: tuple[list[Video], tuple[Video, ...]] | None = None
         self._last_good: OrderedDict[int, tuple[float, ListResult]] = OrderedDict()
 
     def forget(self, tg_id: int) -> None:
@@ -145,7 +146,8 @@ class ListService:
                                          channel="hot", exclude=set(exclude))
         return ListResult(list(ranked.items), ranked.provisional,
                           snapshot.age_s if snapshot.stale else None, ranked.ranker,
-                          source=ListSource("hot", tuple(snapshot.videos), frozenset(exclude)))
+                          source=ListSource("hot", self._shared(snapshot.videos),
+                                            frozenset(exclude)))
 
     async def explore(self, tg_id: int, n: int, *, exclude: frozenset[str] = frozenset(),
                       pages: int = 1, log_channel: str = "explore") -> ListResult:
@@ -173,6 +175,12 @@ class ListService:
                             source=ListSource("explore", tuple(candidates), frozenset(exclude)))
         self._remember(tg_id, result)
         return self.continued(tg_id, result, tg_id, n, log_channel)
+
+    def _shared(self, videos: list[Video]) -> tuple[Video, ...]:
+        """The popular list as one tuple shared by every cursor made from it."""
+        if self._popular_tuple is None or self._popular_tuple[0] is not videos:
+            self._popular_tuple = (videos, tuple(videos))
+        return self._popular_tuple[1]
 
     def continued(self, tg_id: int, result: ListResult, rank_as: int | None, n: int,
                   log_channel: str) -> ListResult:
