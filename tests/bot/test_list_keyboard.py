@@ -87,3 +87,14 @@ def test_mutes_are_listed_with_a_button_each(lang):
         for row in message.buttons:
             assert_english(row[0][0].replace("老番茄", ""))
     assert render_mutes([], lang).buttons == ()
+
+
+def test_twenty_entries_with_an_open_menu_and_more_fit_one_keyboard():
+    numbered = [(i + 1, f"BV1xx411c{i:03d}") for i in range(20)]
+    menu = EntryMenu(numbered[-1][1], "名" * 40, False, "美食制作", True)
+    rows = feedback_rows(numbered, "zh", KeyboardState(menu=menu))
+    [message] = with_more([RenderedMessage("t", rows)], "abcdefgh", 99999, "zh")
+    assert sum(len(row) for row in message.buttons) == 20 * 3 + 2 + 1 <= 100
+    assert max(len(row) for row in message.buttons) <= 8
+    assert all(len(data.encode()) <= CALLBACK_DATA_LIMIT
+               for row in message.buttons for _, data in row)
