@@ -7,11 +7,11 @@ user's saved model in this process into the numpy forward pass (``models.numpy_s
 serving process never imports TensorFlow or Keras, and loading a model costs milliseconds.
 
 Serving cache: per user (LRU over users), the loaded model, the decoded watch history with its
-feature context, the disliked set and the sent sets, each tagged with the storage revision of the
-part of the user's data it came from (``Storage.user_revisions``). Every ``rank`` call reads the
-revisions first (one indexed query) and re-reads exactly the parts that changed, so a new 👎, a
-video sent, a history sync or a new model is seen by the very next call and no caller has to
-invalidate anything.
+feature context, the disliked set, the mutes (recommender.mutes, read with the feedback) and the
+sent sets, each tagged with the storage revision of the part of the user's data it came from
+(``Storage.user_revisions``). Every ``rank`` call reads the revisions first (one indexed query) and
+re-reads exactly the parts that changed, so a new 👎 or mute, a video sent, a history sync or a
+new model is seen by the very next call and no caller has to invalidate anything.
 """
 from __future__ import annotations
 

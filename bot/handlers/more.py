@@ -5,8 +5,6 @@ already sent, or a list with nothing left answers with a toast (the last also wi
 """
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 
 from bot.context import BotContext
@@ -17,7 +15,6 @@ from bot.sending import send_list
 from bot.services.lists import MORE_EXHAUSTED, MORE_OK
 from bot.texts import text
 
-logger = logging.getLogger(__name__)
 MORE_PATTERN = rf"^{MORE_PREFIX}:"
 TOASTS = {"expired": "more_expired", "stale": "more_stale", MORE_EXHAUSTED: "more_exhausted"}
 

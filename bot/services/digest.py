@@ -3,8 +3,9 @@
 A digest is one hot list and one explore list (explore only with a login). Videos already pushed
 by an earlier digest are excluded, and the explore list never repeats the hot list, so digests
 never push the same video twice. Each list has a cursor, so its ▶ button sends more of it (in
-memory: after a restart a digest's ▶ answers that the list expired). A digest sent in one go has its lists logged as impressions on
-the "digest" channel. Sending and scheduling live in ``bot.jobs``.
+memory: after a restart a digest's ▶ answers that the list expired). A digest sent in one go has
+its lists logged as impressions on the "digest" channel. Sending and scheduling live in
+``bot.jobs``.
 
 Exactly once across a crash: the rendered messages of today's digest (its *parts*) are written
 to ``models/<tg_id>/digest-<date>.json`` before the first is sent, and each part is recorded as
