@@ -109,6 +109,7 @@ class ListService:
         return found
 
     def _shown_videos(self, tg_id: int) -> list[Video]:
+        """The videos of the user's impressions, newest first."""
         return [impression.video for impression in reversed(self.storage.load_impressions(tg_id))]
 
     async def _disliked(self, tg_id: int) -> set[str]:
@@ -169,6 +170,9 @@ class ListService:
             stale = await self._last_good_list(tg_id, n, exclude)
             if stale is None:
                 raise
+            if stale.source is not None:  # its ▶ keeps this call's exclusions too
+                stale = replace(stale, source=replace(
+                    stale.source, exclude=stale.source.exclude | frozenset(exclude)))
             return self.continued(tg_id, stale, tg_id, n, log_channel)
         await asyncio.to_thread(self.storage.save_pool, tg_id, "feed", feed)
         result = ListResult(list(ranked.items), ranked.provisional, ranker=ranked.ranker,
