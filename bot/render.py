@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
+from bot.services.feedback import EntryMenu, KeyboardState
 from bot.texts import text
 from bot.zones import zone_name
 
@@ -193,22 +194,29 @@ def parse_feedback_data(data: str | None) -> tuple[int, str] | None:
     return (1 if parts[1] == UP else -1), parts[2]
 
 
-def feedback_rows(numbered: Sequence[tuple[int, str]]) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """Keyboard rows: each video gets "N 👍" and "N 👎", two videos to a row."""
-    buttons: list[tuple[str, str]] = []
-    for index, bvid in numbered:
-        if not BVID_PATTERN.match(bvid):
-            continue
-        buttons.append((f"{index} 👍", feedback_data(UP, bvid)))
-        buttons.append((f"{index} 👎", feedback_data(DOWN, bvid)))
-    per_row = 2 * VIDEOS_PER_KEYBOARD_ROW
-    return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
+def feedback_rows(numbered: Sequence[tuple[int, str]], lang: str = "zh",
+                  state: KeyboardState | None = None) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Keyboard rows: each video gets "N 👍", "N 👎" and "N ⋯", two videos to a row; ``state``
+    marks the user's choices (see ``entry_buttons``) and opens one entry's ⋯ menu in the rows
+    right under that entry's row."""
+    state = state or KeyboardState()
+    entries = [(index, bvid) for index, bvid in numbered if BVID_PATTERN.match(bvid)]
+    rows: list[tuple[tuple[str, str], ...]] = []
+    for start in range(0, len(entries), VIDEOS_PER_KEYBOARD_ROW):
+        chunk = entries[start:start + VIDEOS_PER_KEYBOARD_ROW]
+        rows.append(tuple(button for index, bvid in chunk
+                          for button in entry_buttons(index, bvid, state)))
+        if state.menu is not None and state.menu.bvid in {bvid for _, bvid in chunk}:
+            rows.extend(menu_rows(state.menu, lang))
+    return tuple(rows)
 
 
 def render_list(items: Sequence["Recommendation"], lang: str, *, header: str,
-                notes: Sequence[str] = (), limit: int = MESSAGE_LIMIT) -> list[RenderedMessage]:
-    """The list as messages: header and notes first, entries by rating (highest first), each
-    message within ``limit`` characters and carrying the feedback buttons of its entries."""
+                notes: Sequence[str] = (), limit: int = MESSAGE_LIMIT,
+                start: int = 1) -> list[RenderedMessage]:
+    """The list as messages: header and notes first, entries by rating (highest first, numbered
+    from ``start``), each message within ``limit`` characters and carrying the feedback
+    buttons of its entries."""
     ordered = sorted(items, key=lambda item: item.rating, reverse=True)
     intro = "\n".join([header, *notes])
     if not ordered:
@@ -216,15 +224,15 @@ def render_list(items: Sequence["Recommendation"], lang: str, *, header: str,
     messages: list[RenderedMessage] = []
     parts: list[str] = [intro]
     numbered: list[tuple[int, str]] = []
-    for index, item in enumerate(ordered, start=1):
+    for index, item in enumerate(ordered, start=start):
         entry = render_entry(index, item, lang)
         candidate = "\n\n".join([*parts, entry])
         if numbered and telegram_length(candidate) > limit:
-            messages.append(RenderedMessage("\n\n".join(parts), feedback_rows(numbered)))
+            messages.append(RenderedMessage("\n\n".join(parts), feedback_rows(numbered, lang)))
             parts, numbered = [], []
         parts.append(entry)
         numbered.append((index, item.video.bvid))
-    messages.append(RenderedMessage("\n\n".join(parts), feedback_rows(numbered)))
+    messages.append(RenderedMessage("\n\n".join(parts), feedback_rows(numbered, lang)))
     return messages
 
 
@@ -330,3 +338,176 @@ def render_taste(taste: "Taste", lang: str, serving: str | None = None) -> str:
     if serving:
         lines.append(text(lang, "taste_ranker", serving=serving))
     return "\n".join(lines)
+
+
+# --- buttons that answer: 👍/👎 toggles, the ⋯ menu (fewer from this UP主 / zone), ▶ more -----
+
+MENU_PREFIX, MUTE_PREFIX, UNMUTE_PREFIX, MORE_PREFIX = "fm", "mu", "um", "more"
+MUTE_KINDS = {"a": "author", "z": "zone"}          # callback code -> storage kind
+ENTRY_PREFIXES = (FEEDBACK_PREFIX, MENU_PREFIX, MUTE_PREFIX)
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+BUTTON_NAME_CHARS = 24
+
+
+@dataclass(frozen=True)
+class ListKeyboard:
+    """A list message's keyboard read back: its entries (number, bvid), the entry whose menu is
+    open, and the rows that are not entry buttons (▶), kept as they are."""
+
+    entries: tuple[tuple[int, str], ...]
+    menu: str | None
+    other_rows: tuple[tuple[tuple[str, str], ...], ...]
+
+
+def entry_buttons(index: int, bvid: str, state: KeyboardState) -> tuple[tuple[str, str], ...]:
+    """One entry's three buttons: "N 👍" and "N 👎" ("✅ N 👍" when chosen; a second tap
+    undoes), and "N ⋯" (the menu; "N ✕" while open, "N 🙈" when a mute hides the entry)."""
+    vote = state.votes.get(bvid, 0)
+    up = f"✅ {index} 👍" if vote > 0 else f"{index} 👍"
+    down = f"✅ {index} 👎" if vote < 0 else f"{index} 👎"
+    if state.menu is not None and state.menu.bvid == bvid:
+        more = f"{index} ✕"
+    else:
+        more = f"{index} 🙈" if bvid in state.muted else f"{index} ⋯"
+    return ((up, feedback_data(UP, bvid)), (down, feedback_data(DOWN, bvid)),
+            (more, f"{MENU_PREFIX}:{bvid}"))
+
+
+def menu_rows(menu: EntryMenu, lang: str) -> list[tuple[tuple[str, str], ...]]:
+    """The ⋯ menu: "fewer from this UP主" and "fewer from this zone", ✅ when muted (a tap
+    then unmutes)."""
+    rows = []
+    if menu.author:
+        label = text(lang, "mute_author", name=shorten(menu.author, BUTTON_NAME_CHARS))
+        rows.append(((("✅ " if menu.author_muted else "") + label,
+                      f"{MUTE_PREFIX}:a:{menu.bvid}"),))
+    if menu.zone:
+        label = text(lang, "mute_zone", zone=shorten(zone_name(menu.zone, lang),
+                                                     BUTTON_NAME_CHARS))
+        rows.append(((("✅ " if menu.zone_muted else "") + label,
+                      f"{MUTE_PREFIX}:z:{menu.bvid}"),))
+    return rows
+
+
+def read_list_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> ListKeyboard:
+    """The entries, open menu and other rows of a list keyboard made by ``feedback_rows``."""
+    entries: list[tuple[int, str]] = []
+    menu = None
+    other = []
+    for row in rows:
+        if not any(data.split(":", 1)[0] in ENTRY_PREFIXES for _, data in row):
+            other.append(tuple(row))
+            continue
+        for label, data in row:
+            vote = parse_feedback_data(data)
+            if vote is not None and vote[0] > 0:
+                number = re.search(r"\d+", label)
+                entries.append((int(number.group()) if number else len(entries) + 1, vote[1]))
+            mute = parse_mute_data(data)
+            if mute is not None and menu is None:
+                menu = mute[1]
+    return ListKeyboard(tuple(entries), menu, tuple(other))
+
+
+def parse_menu_data(data: str | None) -> str | None:
+    """The bvid of a ⋯ button's data ("fm:BV…"), None when not valid."""
+    parts = (data or "").split(":")
+    if len(parts) == 2 and parts[0] == MENU_PREFIX and BVID_PATTERN.match(parts[1]):
+        return parts[1]
+    return None
+
+
+def parse_mute_data(data: str | None) -> tuple[str, str] | None:
+    """(kind "author" | "zone", bvid) of a menu button's data ("mu:a:BV…"), None when not
+    valid."""
+    parts = (data or "").split(":")
+    if len(parts) == 3 and parts[0] == MUTE_PREFIX and parts[1] in MUTE_KINDS \
+            and BVID_PATTERN.match(parts[2]):
+        return MUTE_KINDS[parts[1]], parts[2]
+    return None
+
+
+def parse_unmute_data(data: str | None) -> int | None:
+    """The mute id of a /status unmute button ("um:17"), None when not valid."""
+    parts = (data or "").split(":")
+    if len(parts) == 2 and parts[0] == UNMUTE_PREFIX and parts[1].isascii() \
+            and parts[1].isdigit() and len(parts[1]) <= 18:
+        return int(parts[1])
+    return None
+
+
+def more_data(token: str, step: int) -> str:
+    """callback_data of a ▶ button: "more:<token>:<step>" (≤ 64 bytes)."""
+    data = f"{MORE_PREFIX}:{token}:{int(step)}"
+    if not TOKEN_PATTERN.match(token) or len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError("bad ▶ token")
+    return data
+
+
+def parse_more_data(data: str | None) -> tuple[str, int] | None:
+    """(token, step) of a ▶ button's data, None when not valid."""
+    parts = (data or "").split(":")
+    if len(parts) == 3 and parts[0] == MORE_PREFIX and TOKEN_PATTERN.match(parts[1]) \
+            and parts[2].isascii() and parts[2].isdigit() and len(parts[2]) <= 6:
+        return parts[1], int(parts[2])
+    return None
+
+
+def with_more(messages: Sequence[RenderedMessage], token: str, step: int,
+              lang: str) -> list[RenderedMessage]:
+    """The list's messages with a ▶ row under the last one's buttons."""
+    messages = list(messages)
+    if not messages:
+        return messages
+    last = messages[-1]
+    row = ((text(lang, "more_button"), more_data(token, step)),)
+    return [*messages[:-1], replace(last, buttons=(*last.buttons, row))]
+
+
+def without_more(rows: Sequence[Sequence[tuple[str, str]]]
+                 ) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The keyboard rows minus the ▶ row (once it was used)."""
+    return tuple(tuple(row) for row in rows
+                 if not any(parse_more_data(data) for _, data in row))
+
+
+def markup_rows(markup) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """(label, callback_data) rows of a python-telegram-bot InlineKeyboardMarkup (or None)."""
+    if markup is None:
+        return ()
+    return tuple(tuple((button.text, button.callback_data or "") for button in row)
+                 for row in markup.inline_keyboard)
+
+
+def rows_markup(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback_data) as markup (None without any)."""
+    return RenderedMessage("", tuple(tuple(row) for row in rows)).reply_markup()
+
+
+def mute_label(mute, lang: str) -> str:
+    """A mute in words (HTML): the UP主 linked to their space page, or the zone's name."""
+    if mute.kind == "author":
+        name = html.escape(shorten(mute.name or mute.key, NAME_MAX_CHARS))
+        link = f"<a href=\"{SPACE_URL}{int(mute.key)}\">{name}</a>" if mute.key.isdigit() \
+            else name
+        return text(lang, "mutes_author_line", name=link)
+    return text(lang, "mutes_zone_line",
+                zone=html.escape(shorten(zone_name(mute.name or mute.key, lang),
+                                         NAME_MAX_CHARS)))
+
+
+def render_mutes(mutes: Sequence, lang: str) -> RenderedMessage:
+    """What the user muted, one line each, with a "bring back" button per mute."""
+    if not mutes:
+        return RenderedMessage(text(lang, "mutes_none"))
+    lines = [text(lang, "mutes_title"), *(f"• {mute_label(m, lang)}" for m in mutes)]
+    rows = []
+    for mute in mutes:
+        if mute.kind == "author":
+            label = text(lang, "unmute_author_button",
+                         name=shorten(mute.name or mute.key, BUTTON_NAME_CHARS))
+        else:
+            label = text(lang, "unmute_zone_button",
+                         zone=shorten(zone_name(mute.name or mute.key, lang), BUTTON_NAME_CHARS))
+        rows.append(((label, f"{UNMUTE_PREFIX}:{int(mute.id)}"),))
+    return RenderedMessage("\n".join(lines), tuple(rows))

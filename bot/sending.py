@@ -7,7 +7,7 @@ from dataclasses import replace
 from telegram import Bot
 from telegram.error import BadRequest
 
-from bot.render import RenderedMessage, attach_cover, format_age, render_list
+from bot.render import RenderedMessage, attach_cover, format_age, render_list, with_more
 from bot.services.lists import ListResult
 from bot.texts import text
 
@@ -16,16 +16,20 @@ logger = logging.getLogger(__name__)
 
 def list_messages(result: ListResult, lang: str, *, header: str,
                   extra_notes: tuple[str, ...] = ()) -> list[RenderedMessage]:
-    """A ranked list as messages, with its staleness and provisional notes and the top pick's
-    cover (``bot.render.attach_cover``)."""
+    """A ranked list as messages, with its staleness and provisional notes, the top pick's
+    cover (``bot.render.attach_cover``) and, when it has a cursor, the ▶ button under the last
+    message; a ▶ batch numbers its entries on from the earlier ones."""
     notes = list(extra_notes)
     if result.age_s is not None:
         notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
     if result.provisional and result.items:
         notes.append(text(lang, "provisional_content" if result.ranker == "content"
                           else "provisional"))
-    return attach_cover(render_list(result.items, lang, header=header, notes=notes),
-                        result.items)
+    messages = attach_cover(render_list(result.items, lang, header=header, notes=notes,
+                                        start=result.offset + 1), result.items)
+    if result.more is not None and result.items:
+        messages = with_more(messages, *result.more, lang)
+    return messages
 
 
 async def send_rendered(bot: Bot, chat_id: int, message: RenderedMessage, *,

@@ -47,7 +47,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/status — 登录、数据与模型状态\n"
             "/sync — 立即同步并重新训练\n"
             "/logout — 退出并删除你的全部数据\n\n"
-            "每个视频下都有 👍/👎 按钮，你的反馈会用于下一次训练。"
+            "每个视频下都有 👍/👎 按钮（再点一次撤销），你的反馈会用于下一次训练；"
+            "⋯ 可以少看这个 UP主 或分区（在 /status 里恢复）；列表末尾的 ▶ 接着发下一批。"
         ),
         "unknown_command": "不认识这个命令。发送 /help 查看全部命令。",
         "qr_caption": "请用哔哩哔哩 App 扫描二维码并确认登录（{minutes} 分钟内有效）。",
@@ -81,8 +82,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rating": "推荐指数 {rating}",
         "by_owner": "UP主 {owner}",
         "views": "{views} 播放",
-        "fb_saved_up": "已记录 👍",
-        "fb_saved_down": "已记录 👎，不会再推荐这个视频。",
+        "fb_saved_up": "已记录 👍（再点一次撤销）",
+        "fb_saved_down": "已记录 👎，不会再推荐这个视频（再点一次撤销）。",
         "fb_bad": "这个按钮已失效。",
         "fb_logged_out": "你已退出，数据已删除；这个按钮不再记录任何内容。",
         "digest_show": "每日推送：每天 {time}（{zone}）。{paused}",
@@ -176,7 +177,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "/status — login, data and model status\n"
             "/sync — re-sync and retrain now\n"
             "/logout — log out and erase all your data\n\n"
-            "Every video has 👍/👎 buttons; your feedback goes into the next training."
+            "Every video has 👍/👎 buttons (tap again to undo); your feedback goes into the "
+            "next training. ⋯ leaves that creator or zone out of your lists (bring them back "
+            "in /status); ▶ under a list sends the next batch."
         ),
         "unknown_command": "I don't know that command. Send /help for the list.",
         "qr_caption": "Scan this QR code with the Bilibili app and confirm the login "
@@ -218,8 +221,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "rating": "rating {rating}",
         "by_owner": "by {owner}",
         "views": "{views} views",
-        "fb_saved_up": "Noted 👍",
-        "fb_saved_down": "Noted 👎 — you won't see this video again.",
+        "fb_saved_up": "Noted 👍 (tap again to undo)",
+        "fb_saved_down": "Noted 👎 — you won't see this video again (tap again to undo).",
         "fb_bad": "This button is no longer valid.",
         "fb_logged_out": "You are logged out and your data is erased; this button records "
                          "nothing.",
@@ -311,6 +314,62 @@ TEXTS: dict[str, dict[str, str]] = {
                       "({hits}/{shown})",
     },
 }
+
+
+# --- buttons that answer (👍/👎 undo, ⋯ fewer from this UP主 / zone) and ▶ more ---------------
+LIST_BUTTON_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "fb_undone": "已撤销你对这个视频的 👍/👎。",
+        "menu_expired": "找不到这个视频的信息了，请重新发送 /hot 或 /explore。",
+        "mute_author": "🙈 少看 UP主 {name}",
+        "mute_zone": "🙈 少看「{zone}」分区",
+        "muted_author": "好的，以后不再推荐 UP主 {name} 的视频（可在 /status 里恢复）。",
+        "muted_zone": "好的，以后不再推荐「{zone}」分区的视频（可在 /status 里恢复）。",
+        "unmuted_author": "已恢复 UP主 {name}。",
+        "unmuted_zone": "已恢复「{zone}」分区。",
+        "unmute_gone": "这一项已经恢复过了。",
+        "mutes_title": "🙈 <b>不再推荐</b>（点下方按钮恢复）",
+        "mutes_author_line": "UP主 {name}",
+        "mutes_zone_line": "「{zone}」分区",
+        "mutes_none": "没有被你设为少看的 UP主 或分区。",
+        "unmute_author_button": "🔈 恢复 UP主 {name}",
+        "unmute_zone_button": "🔈 恢复「{zone}」分区",
+        "more_button": "▶ 下一批",
+        "more_note": "▶ 接着看：第 {first}–{last} 个",
+        "more_expired": "这个列表已过期，请重新发送 /hot 或 /explore。",
+        "more_stale": "这一批已经发过了，就在下面。",
+        "more_exhausted": "这个列表没有更多视频了。热门和首页推荐会不断更新，过一会儿再试试 "
+                          "/hot 或 /explore。",
+    },
+    "en": {
+        "fb_undone": "Undone: your 👍/👎 on this video is removed.",
+        "menu_expired": "I no longer have this video's details; send /hot or /explore for a "
+                        "fresh list.",
+        "mute_author": "🙈 Fewer from {name}",
+        "mute_zone": "🙈 Fewer from the {zone} zone",
+        "muted_author": "OK: {name}'s videos are left out of your lists (bring them back in "
+                        "/status).",
+        "muted_zone": "OK: the {zone} zone is left out of your lists (bring it back in "
+                      "/status).",
+        "unmuted_author": "{name} is back in your lists.",
+        "unmuted_zone": "The {zone} zone is back in your lists.",
+        "unmute_gone": "That one is back already.",
+        "mutes_title": "🙈 <b>Left out of your lists</b> (tap a button to bring one back)",
+        "mutes_author_line": "creator {name}",
+        "mutes_zone_line": "the {zone} zone",
+        "mutes_none": "Nothing is left out of your lists.",
+        "unmute_author_button": "🔈 Bring back {name}",
+        "unmute_zone_button": "🔈 Bring back the {zone} zone",
+        "more_button": "▶ More",
+        "more_note": "▶ More of this list: {first}–{last}",
+        "more_expired": "This list has expired; send /hot or /explore for a fresh one.",
+        "more_stale": "That batch was sent already; it is below.",
+        "more_exhausted": "That's all: this list has no more videos. Bilibili's lists change "
+                          "during the day; try /hot or /explore later.",
+    },
+}
+for _lang, _texts in LIST_BUTTON_TEXTS.items():
+    TEXTS[_lang].update(_texts)
 
 
 def language_for(language_code: str | None) -> str:

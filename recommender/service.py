@@ -7,11 +7,12 @@ user's saved model in this process into the numpy forward pass (``models.numpy_s
 serving process never imports TensorFlow or Keras, and loading a model costs milliseconds.
 
 Serving cache: per user (LRU over users, bounded by the estimated bytes it holds), the loaded
-model, the history's feature context (with every recorded BV id), the disliked set and the sent
-sets, each tagged with the storage revision of the part of the user's data it came from
-(``Storage.user_revisions``). Every ``rank`` call reads the revisions first (one indexed query)
-and re-reads exactly the parts that changed, so a new 👎, a video sent, a history sync or a new
-model is seen by the very next call and no caller has to invalidate anything.
+model, the history's feature context (with every recorded BV id), the disliked set, the mutes
+(recommender.mutes, read with the feedback) and the sent sets, each tagged with the storage
+revision of the part of the user's data it came from (``Storage.user_revisions``). Every ``rank``
+call reads the revisions first (one indexed query) and re-reads exactly the parts that changed,
+so a new 👎 or mute, a video sent, a history sync or a new model is seen by the very next call and
+no caller has to invalidate anything.
 
 A miss is cheap on purpose (~20 ms of CPU for a 1,000-record user, docs/PERFORMANCE.md): the
 history is read as ``WatchRecord`` rows (only the fields the context needs, from columns with a
@@ -32,6 +33,7 @@ from typing import Callable, Hashable, TypeVar
 from models.numpy_scorer import NumpyScorer
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import POSITIVE_THRESHOLD, interest
+from recommender.mutes import Mutes
 from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.reasons import candidate_zone_shares, reasons_for
@@ -224,7 +226,8 @@ class Recommender:
                                   f"too little data ({positives} engaged watches, "
                                   f"need {MIN_POSITIVES})")
         data = TrainingData(behaviour, self.storage.feedback_videos(tg_id),
-                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id))
+                            self.storage.load_pool(tg_id), self.storage.load_impressions(tg_id),
+                            Mutes.of(self.storage.load_mutes(tg_id)))
         previous = self.storage.latest_model(tg_id)
         previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
         out_dir = self.storage.model_dir(tg_id)
@@ -365,7 +368,10 @@ class Recommender:
             lambda: frozenset(b for b, v in self.storage.load_feedback(tg_id).items() if v < 0))
         sent = self._cache.get(tg_id, f"sent:{channel}", revisions["sent"],
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
-        usable = usable_candidates(candidates, serving.bvids | disliked | sent | set(exclude))
+        mutes = self._cache.get(tg_id, "mutes", revisions["feedback"],
+                                lambda: Mutes.of(self.storage.load_mutes(tg_id)))
+        usable = [video for video in usable_candidates(
+            candidates, serving.bvids | disliked | sent | set(exclude)) if not mutes.hides(video)]
         if not usable:
             return RankedList([], provisional=model is None,
                               ranker="content" if model is None else model.plan.served)

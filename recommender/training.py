@@ -32,6 +32,7 @@ from recommender.features import (COUNT_FIELDS, Vocabulary, build_vocabulary, ch
                                   encode_samples, mask_video, present_fields)
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
+from recommender.mutes import Mutes
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, REASON_NO_HOLDOUT,
                                    ServingPlan, TfidfRanker, as_served, choose,
                                    data_shortfall, holdout_scores)
@@ -55,6 +56,7 @@ class TrainingData:
     feedback: list[tuple[Video, int]] = field(default_factory=list)
     pool: list[Video] = field(default_factory=list)
     impressions: list[Impression] = field(default_factory=list)
+    mutes: Mutes = field(default_factory=Mutes)
 
 
 @dataclass
@@ -212,7 +214,7 @@ def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: Tr
     """Label, split by time, fit the model and choose what serves (recommender.selection)."""
     rng = np.random.default_rng(seed)
     samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng,
-                            impressions=data.impressions)
+                            impressions=data.impressions, mutes=data.mutes)
     n_positive = int(binary_labels(samples).sum()) if samples else 0
     shortfall = data_shortfall(samples)
     if shortfall is not None:

@@ -77,6 +77,21 @@ class DigestSetting:
     paused: bool = False
 
 
+@dataclass(frozen=True)
+class MuteRecord:
+    """A "fewer from this UP主 / zone" of a user: kind "author" (key = the mid as digits) or
+    "zone" (key = the zone name, tname), the name shown to the user, when (Unix seconds)."""
+
+    id: int
+    kind: str
+    key: str
+    name: str
+    at: float
+
+
+MUTE_KINDS = ("author", "zone")
+
+
 def _check_tg_id(tg_id: int) -> int:
     if isinstance(tg_id, bool) or not isinstance(tg_id, int):
         raise TypeError("tg_id must be an int")
@@ -440,6 +455,58 @@ class Storage:
             rows = conn.execute("SELECT bvid, value FROM feedback WHERE tg_id = ?",
                                 (_check_tg_id(tg_id),)).fetchall()
         return dict(rows)
+
+    def remove_feedback(self, tg_id: int, bvid: str) -> bool:
+        """Undo the user's 👍/👎 of a video; True when there was one."""
+        with self._write() as conn:
+            removed = conn.execute("DELETE FROM feedback WHERE tg_id = ? AND bvid = ?",
+                                   (_check_tg_id(tg_id), str(bvid))).rowcount
+            if removed:
+                self._bump(conn, tg_id, "feedback")
+        return bool(removed)
+
+    def add_mute(self, tg_id: int, kind: str, key: str, name: str) -> MuteRecord:
+        """Mute an UP主 (kind "author", key = mid) or a zone (kind "zone", key = tname); muting
+        again keeps the first. Mutes are feedback: the "feedback" revision moves."""
+        if kind not in MUTE_KINDS or not str(key).strip():
+            raise ValueError("a mute is an author or a zone with a key")
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute("INSERT OR IGNORE INTO mutes (tg_id, kind, key, name, at) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (tg_id, kind, str(key).strip(), str(name), self._clock()))
+            self._bump(conn, tg_id, "feedback")
+            row = conn.execute("SELECT id, kind, key, name, at FROM mutes "
+                               "WHERE tg_id = ? AND kind = ? AND key = ?",
+                               (tg_id, kind, str(key).strip())).fetchone()
+        return MuteRecord(*row)
+
+    def remove_mute(self, tg_id: int, kind: str, key: str) -> MuteRecord | None:
+        """Unmute by kind and key; the removed mute, None when there was none."""
+        with self._write() as conn:
+            row = conn.execute("SELECT id, kind, key, name, at FROM mutes "
+                               "WHERE tg_id = ? AND kind = ? AND key = ?",
+                               (_check_tg_id(tg_id), kind, str(key).strip())).fetchone()
+            if row is None:
+                return None
+            conn.execute("DELETE FROM mutes WHERE id = ?", (row[0],))
+            self._bump(conn, tg_id, "feedback")
+        return MuteRecord(*row)
+
+    def get_mute(self, tg_id: int, mute_id: int) -> MuteRecord | None:
+        """One of the user's mutes by id (None when not theirs or gone)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT id, kind, key, name, at FROM mutes "
+                               "WHERE tg_id = ? AND id = ?",
+                               (_check_tg_id(tg_id), int(mute_id))).fetchone()
+        return MuteRecord(*row) if row else None
+
+    def load_mutes(self, tg_id: int) -> list[MuteRecord]:
+        """The user's mutes, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, kind, key, name, at FROM mutes WHERE tg_id = ? "
+                                "ORDER BY at, id", (_check_tg_id(tg_id),)).fetchall()
+        return [MuteRecord(*row) for row in rows]
 
     def feedback_videos(self, tg_id: int) -> list[tuple[Video, int]]:
         """(video, value) for every rating, newest first.

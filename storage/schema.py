@@ -152,6 +152,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX behaviour_serving ON behaviour (tg_id, view_at, bvid, title, owner_mid, "
         "tname, duration, progress, liked, faved, coined)",
     ),
+    # 7: mutes — "fewer from this UP主 / this zone": the UP主's mid or the zone's name (tname),
+    # the name the user saw, and when; ranking leaves their videos out, training learns them
+    # as negatives
+    (
+        """CREATE TABLE mutes (
+               id    INTEGER PRIMARY KEY AUTOINCREMENT,
+               tg_id INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               kind  TEXT    NOT NULL CHECK (kind IN ('author', 'zone')),
+               key   TEXT    NOT NULL,   -- author: the mid as digits; zone: the tname
+               name  TEXT    NOT NULL,   -- what /status shows
+               at    REAL    NOT NULL,
+               UNIQUE (tg_id, kind, key)
+           )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,7 +5,7 @@ from telegram import Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, MessageHandler,
                           TypeHandler, filters)
 
-from bot.handlers import account, basic, digest, errors, lists, login
+from bot.handlers import account, basic, buttons, digest, errors, lists, login, more
 from bot.handlers.privacy import channel_post, deep_linked, private_only
 
 ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
@@ -17,6 +17,14 @@ ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
     "explore": lists.explore_command,
     "hot": lists.hot_command,
 }
+
+LIST_BUTTONS = (  # the buttons of lists and of /status's mutes, with their callback patterns
+    (buttons.vote_button, buttons.VOTE_PATTERN),
+    (buttons.menu_button, buttons.MENU_PATTERN),
+    (buttons.mute_button, buttons.MUTE_PATTERN),
+    (buttons.unmute_button, buttons.UNMUTE_PATTERN),
+    (more.more_button, more.MORE_PATTERN),
+)
 
 
 def register(application: Application) -> None:
@@ -33,8 +41,9 @@ def register(application: Application) -> None:
         elsewhere = lists.group_hot if name == "hot" else None
         application.add_handler(CommandHandler(name, private_only(name, handler,
                                                                   elsewhere=elsewhere)))
-    application.add_handler(CallbackQueryHandler(private_only("start", lists.feedback_button),
-                                                 pattern=lists.FEEDBACK_PATTERN))
+    for button, pattern in LIST_BUTTONS:
+        application.add_handler(CallbackQueryHandler(private_only("start", button),
+                                                     pattern=pattern))
     application.add_handler(CallbackQueryHandler(private_only("login", login.new_code_button),
                                                  pattern=login.NEW_CODE_PATTERN))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND,

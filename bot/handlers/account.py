@@ -9,7 +9,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.common import escape, lang_of, reply
 from bot.jobs import unschedule_digest
-from bot.render import render_serving
+from bot.render import render_mutes, render_serving
 from bot.services.users import LOGGED_IN, LOGIN_EXPIRED, StatusReport
 from bot.sync_report import sync_and_report
 from bot.texts import text
@@ -60,10 +60,14 @@ def render_status(report: StatusReport, lang: str, default_zone: str) -> str:
 
 
 async def status_command(update: Update, context: BotContext) -> None:
-    """Login state, Bilibili name, records, model, digest and the last week's hit rate."""
+    """Login state, Bilibili name, records, model, digest and the last week's hit rate; then
+    the mutes, if any, with a button each to bring one back."""
     svc = context.services
     report = await svc.users.status(update.effective_user.id)
     await reply(update, render_status(report, lang_of(update), svc.settings.timezone))
+    if report.mutes:  # what the user left out of their lists, with "bring back" buttons
+        mutes = render_mutes(report.mutes, lang_of(update))
+        await reply(update, mutes.text, reply_markup=mutes.reply_markup())
 
 
 async def sync_command(update: Update, context: BotContext) -> None:

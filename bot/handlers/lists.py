@@ -1,4 +1,4 @@
-"""/hot, /explore and the 👍/👎 feedback buttons."""
+"""/hot and /explore (their buttons: bot.handlers.buttons and bot.handlers.more)."""
 from __future__ import annotations
 
 import logging
@@ -11,13 +11,11 @@ from bot.context import BotContext
 from bot.faults import SERVICE_ERRORS, fault_text
 from bot.handlers.common import escape, lang_of, reply
 from bot.handlers.privacy import private_link
-from bot.render import FEEDBACK_PREFIX, parse_feedback_data
 from bot.sending import send_list
 from bot.services.lists import ListResult
 from bot.texts import text
 
 logger = logging.getLogger(__name__)
-FEEDBACK_PATTERN = rf"^{FEEDBACK_PREFIX}:"
 
 
 async def _list_or_reply(update: Update, context: BotContext, command: str,
@@ -80,18 +78,3 @@ async def explore_command(update: Update, context: BotContext) -> None:
                     header=text(lang, "explore_title"))
     await svc.lists.log_shown(tg_id, "explore", result)
 
-
-async def feedback_button(update: Update, context: BotContext) -> None:
-    """A 👍/👎 tap: store the feedback (latest wins) and acknowledge it; after /logout (no
-    user row) say so and write nothing."""
-    query = update.callback_query
-    lang, tg_id = lang_of(update), update.effective_user.id
-    parsed = parse_feedback_data(query.data)
-    if parsed is None:
-        await query.answer(text(lang, "fb_bad"))
-        return
-    value, bvid = parsed
-    if not await context.services.lists.record_feedback(tg_id, bvid, value):
-        await query.answer(text(lang, "fb_logged_out"))
-        return
-    await query.answer(text(lang, "fb_saved_up" if value > 0 else "fb_saved_down"))

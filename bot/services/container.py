@@ -8,10 +8,12 @@ from typing import Coroutine, TYPE_CHECKING
 
 from bilibili import BilibiliClient
 from bot.services.accounts import Accounts
+from bot.services.cursors import ListCursors
 from bot.services.digest import DigestService
 from bot.services.enrich import Enricher
 from bot.services.erase import UserEraser
 from bot.services.executors import BilibiliCalls
+from bot.services.feedback import FeedbackService
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncService
@@ -113,6 +115,7 @@ class BotServices:
     users: Users
     eraser: UserEraser
     calls: BilibiliCalls
+    feedback: FeedbackService
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -129,8 +132,9 @@ class BotServices:
             settings.popular_ttl_s, offload=calls.run)
         eraser = UserEraser(storage)
         accounts = Accounts(storage, bilibili, calls, refresh_check_s=settings.refresh_check_s)
-        lists = ListService(storage, bilibili, recommender, accounts, popular)
-        for store in (recommender, accounts, lists):
+        cursors = ListCursors()
+        lists = ListService(storage, bilibili, recommender, accounts, popular, cursors=cursors)
+        for store in (recommender, accounts, lists, cursors):
             eraser.register(store.forget)
         enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
                             pace_s=settings.enrich_pace_s, cap=settings.enrich_cap,
@@ -141,4 +145,4 @@ class BotServices:
         digests = DigestService(storage, lists, default_zone=settings.timezone)
         users = Users(storage, bilibili, calls, recommender, accounts, sync, eraser)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests, users, eraser, calls)
+                   digests, users, eraser, calls, FeedbackService(storage, lists))

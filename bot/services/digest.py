@@ -2,8 +2,10 @@
 
 A digest is one hot list and one explore list (explore only with a login). Videos already pushed
 by an earlier digest are excluded, and the explore list never repeats the hot list, so digests
-never push the same video twice. A digest sent in one go has its lists logged as impressions on
-the "digest" channel. Sending and scheduling live in ``bot.jobs``.
+never push the same video twice. Each list has a cursor, so its ▶ button sends more of it (in
+memory: after a restart a digest's ▶ answers that the list expired). A digest sent in one go has
+its lists logged as impressions on the "digest" channel. Sending and scheduling live in
+``bot.jobs``.
 
 Exactly once across a crash: the rendered messages of today's digest (its *parts*) are written
 to ``models/<tg_id>/digest-<date>.json`` before the first is sent, and each part is recorded as
@@ -137,14 +139,16 @@ class DigestService:
         faults: list[BilibiliError] = []
         hot: ListResult | None = None
         try:
-            hot = await self.lists.hot(tg_id, self.size, exclude=sent)
+            hot = self.lists.continued(
+                tg_id, await self.lists.hot(tg_id, self.size, exclude=sent), tg_id, self.size,
+                DIGEST_CHANNEL)
         except BilibiliError as exc:
             faults.append(exc)
         in_hot = frozenset(item.video.bvid for item in hot.items) if hot else frozenset()
         explore: ListResult | None = None
         try:
             explore = await self.lists.explore(tg_id, self.size, exclude=sent | in_hot,
-                                               pages=2)
+                                               pages=2, log_channel=DIGEST_CHANNEL)
         except LoginRequired:
             explore = None
         except BilibiliError as exc:

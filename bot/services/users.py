@@ -17,7 +17,7 @@ from bot.services.accounts import Accounts
 from bot.services.erase import UserEraser
 from bot.services.executors import BilibiliCalls
 from bot.services.sync import SyncService
-from storage import DigestSetting, Storage
+from storage import DigestSetting, MuteRecord, Storage
 from domain import Credentials
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
@@ -32,7 +32,8 @@ LOGGED_IN, LOGIN_EXPIRED, LOGGED_OUT = "logged_in", "expired", "logged_out"
 class StatusReport:
     """What /status shows: login state (LOGGED_IN, LOGIN_EXPIRED or LOGGED_OUT) and the
     Bilibili name, records held, what serves (``Recommender.serving_summary``), when the model
-    was trained, the digest setting and the last HIT_RATE_DAYS days' hits of shown videos."""
+    was trained, the digest setting and the last HIT_RATE_DAYS days' hits of shown videos;
+    ``mutes`` what the user left out of their lists ("fewer from this UP主 / zone")."""
 
     login: str
     name: str
@@ -42,6 +43,7 @@ class StatusReport:
     digest: DigestSetting | None
     hits: int
     shown: int
+    mutes: tuple[MuteRecord, ...] = ()
 
 
 def recent_hits(storage: Storage, tg_id: int, now: float) -> tuple[int, int]:
@@ -115,8 +117,10 @@ class Users:
         serving = await asyncio.to_thread(self.recommender.serving_summary, tg_id)
         digest = await asyncio.to_thread(self.storage.get_digest, tg_id)
         hits, shown = await asyncio.to_thread(recent_hits, self.storage, tg_id, time.time())
+        mutes = await asyncio.to_thread(self.storage.load_mutes, tg_id)
         return StatusReport(login, str(user.uname or user.mid), records, serving,
-                            model.trained_at if model else None, digest, hits, shown)
+                            model.trained_at if model else None, digest, hits, shown,
+                            tuple(mutes))
 
     async def log_out(self, tg_id: int) -> bool | None:
         """Stop the user's sync, sign the Bilibili web session out (best effort, see

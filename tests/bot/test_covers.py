@@ -31,7 +31,7 @@ def test_a_short_list_is_the_top_picks_cover_with_the_list_as_caption(tg, fake, 
     assert len(listed) == 3
     assert message.photo_url == covers(fake)[listed[0]]          # entry 1: the top pick
     assert utf16_length(message.plain_text) <= CAPTION_LIMIT     # as Telegram counts it
-    assert len(message.callback_data) == 6                        # 👍/👎 on the photo
+    assert len(message.callback_data) == 3 * 3 + 1                # 👍/👎/⋯ and ▶ on the photo
     for bvid in listed:                                           # UP主 names link to spaces
         assert f"https://space.bilibili.com/{owners(fake)[bvid]}" in message.links
     assert not tg.calls_to("sendMessage")

@@ -50,6 +50,7 @@ def test_logout_leaves_no_row_file_or_memory_of_the_user(tg, fake, start_bot, en
     chat.ask("/hot 3", "热门")            # the serving cache holds the user
     chat.ask("/explore 3", "探索")        # and so do the last good list and the cookie check
     assert USER in runner.call(lambda: svc.lists._last_good)
+    assert runner.call(lambda: svc.lists.cursors.videos(USER))    # ▶ cursors of both lists
     erased: list[int] = []
     runner.call(lambda: svc.eraser.register(erased.append))
 
@@ -65,6 +66,7 @@ def test_logout_leaves_no_row_file_or_memory_of_the_user(tg, fake, start_bot, en
         assert files_containing(data_dir, needle, exclude=(data_dir / KEY_FILENAME,)) == []
     assert files_containing(data_dir, KEPT_MARKER)
     assert USER not in runner.call(lambda: svc.lists._last_good)
+    assert runner.call(lambda: svc.lists.cursors.videos(USER)) == []
     assert USER not in runner.call(lambda: svc.accounts._checked_at)
     assert USER not in runner.call(lambda: svc.recommender._cache._users)
 

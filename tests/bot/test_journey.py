@@ -67,7 +67,9 @@ def test_journey(tg, fake, env, start_bot):
     assert ratings == sorted(ratings, reverse=True) and all(1 <= r <= 99 for r in ratings)
     assert "/login" not in hot.text  # logged in: no hint
     hot_buttons = buttons(hot)
-    assert {data for _, data in hot_buttons} == {f"fb:{s}:{b}" for b in hot_ids for s in "+-"}
+    assert {data for _, data in hot_buttons if not data.startswith("more:")} == \
+        {f"fb:{s}:{b}" for b in hot_ids for s in "+-"} | {f"fm:{b}" for b in hot_ids}
+    assert [label for label, data in hot_buttons if data.startswith("more:")] == ["▶ 下一批"]
 
     # /explore: the user's own feed
     explore = chat.ask("/explore 5", "探索")

@@ -307,6 +307,34 @@ def test_edits_apply_keep_history_and_refuse_no_ops(tg):
     assert edited_photo.history[0].photo == png()
 
 
+def test_reply_markup_edits_of_photos_and_their_errors(tg):
+    tg.send_text(USER, "hi")
+
+    async def scenario(bot: Bot):
+        photo = await bot.send_photo(USER, png(), caption="<b>列表</b>", parse_mode="HTML",
+                                     reply_markup=keyboard("fb:+:BV1"))
+        await bot.edit_message_reply_markup(USER, photo.message_id,
+                                            reply_markup=keyboard("fb:-:BV1"))
+        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+            await bot.edit_message_reply_markup(USER, photo.message_id,
+                                                reply_markup=keyboard("fb:-:BV1"))
+        with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+            await bot.edit_message_reply_markup(USER, 999, reply_markup=keyboard("x"))
+        with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+            await bot.edit_message_reply_markup(USER, photo.message_id,
+                                                reply_markup=keyboard("x" * 65))
+        await bot.edit_message_reply_markup(USER, photo.message_id)   # keyboard removed
+        return photo
+
+    run(call_bot(tg, scenario))
+    [photo] = tg.messages(USER)
+    assert photo.photo == png() and photo.text == "<b>列表</b>" and photo.plain_text == "列表"
+    assert photo.entities == [{"type": "bold", "offset": 0, "length": 2}]
+    assert photo.reply_markup is None and photo.edited
+    assert [v.reply_markup["inline_keyboard"][0][0]["callback_data"]
+            for v in photo.history] == ["fb:+:BV1", "fb:-:BV1"]
+
+
 # -- updates, callbacks, long polling -----------------------------------------------------------
 
 def test_application_round_trip_with_command_and_callback(tg):

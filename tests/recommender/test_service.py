@@ -302,6 +302,24 @@ def test_reasons_name_only_what_the_history_supports(setup):
             assert named <= set(supported), (item.video.tname, item.reasons)
 
 
+def test_a_mute_leaves_that_uploader_and_zone_out_at_once_and_an_unmute_brings_them_back(
+        setup):
+    storage, rec, _report, candidates = setup
+    top = rec.rank(USER, candidates, 10, channel="explore").items
+    author, zone = top[0].video.owner_mid, top[1].video.tname
+    storage.add_mute(USER, "author", str(author), "x")
+    storage.add_mute(USER, "zone", zone, zone)
+    try:
+        after = rec.rank(USER, candidates, len(candidates), channel="explore").items
+        assert after and all(i.video.owner_mid != author and i.video.tname != zone
+                             for i in after)
+    finally:
+        storage.remove_mute(USER, "author", str(author))
+        storage.remove_mute(USER, "zone", zone)
+    back = rec.rank(USER, candidates, 10, channel="explore").items
+    assert [i.video.bvid for i in back] == [i.video.bvid for i in top]
+
+
 def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
     import concurrent.futures
 
@@ -369,3 +387,32 @@ def test_the_serving_cache_keeps_the_most_recent_users_within_its_byte_budget(se
         rec.close()
     for tg_id in users:
         storage.erase_user(tg_id)
+
+
+def test_training_gets_the_stored_mutes(user, tmp_path, monkeypatch):
+    import concurrent.futures
+
+    from recommender.mutes import Mutes
+    from recommender.training import TrainingResult
+
+    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    storage.save_behaviour(USER, user.behaviour)
+    storage.add_mute(USER, "author", "42", "someone")
+    storage.add_mute(USER, "zone", "美食制作", "美食制作")
+    jobs = []
+
+    class Executor:
+        def submit(self, _fn, data, *_args):
+            jobs.append(data)
+            future = concurrent.futures.Future()
+            future.set_result(TrainingResult(False, "not trained", {}, 0))
+            return future
+
+    rec = Recommender(storage)
+    monkeypatch.setattr(rec, "_pool", Executor)
+    try:
+        rec.train(USER)
+    finally:
+        rec.close()
+        storage.close()
+    assert jobs[0].mutes == Mutes(frozenset({42}), frozenset({"美食制作"}))

@@ -27,6 +27,8 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     store.save_pool(tg_id, "popular", [Video(f"BVpop{marker}{i}") for i in range(5)])
     store.add_feedback(tg_id, f"BV{marker}1", 1, Video(f"BV{marker}1", title=f"fb-{marker}"))
     store.add_feedback(tg_id, f"BV{marker}2", -1, None)
+    store.add_mute(tg_id, "author", str(tg_id * 10), f"up-{marker}")
+    store.add_mute(tg_id, "zone", f"zone-{marker}", f"zone-{marker}")
     store.record_sent(tg_id, [f"BVsent{marker}{i}" for i in range(10)], "hot")
     store.record_sent(tg_id, [f"BVsent{marker}0"], "digest")
     store.record_impressions(tg_id, "hot", "model",
