@@ -323,3 +323,37 @@ def text(lang: str, key: str, **values: object) -> str:
     table = TEXTS.get(lang, TEXTS["zh"])
     template = table.get(key, TEXTS["zh"][key])
     return template.format(**values) if values else template
+
+
+# --- welcome, logout confirmation, progress, settings, taste (issue #12, ux2) -----------------
+TEXTS["zh"].update({
+    "welcome": (
+        "👋 <b>欢迎使用 BiliRec</b> — 你的私人哔哩哔哩视频推荐。\n"
+        "扫码登录后，我会从你的观看历史、收藏、投币和点赞中学习，为你排序热门和首页推荐。\n"
+        "还没登录也可以先试试 /hot。发送 /help 查看全部命令。"
+    ),
+    "welcome_back": "👋 欢迎回来，<b>{name}</b>！试试 /hot、/explore 或 /settings。发送 /help 查看全部命令。",
+    "welcome_login_button": "📱 扫码登录",
+    "logout_confirm": "确定要退出吗？这会删除我保存的你的登录凭据、行为记录、反馈、模型和推送设置，且无法恢复。",
+    "logout_erase_button": "🗑 退出并删除",
+    "logout_keep_button": "保留",
+    "logout_kept": "好的，什么都没有删除。",
+    "logout_erasing": "正在退出……",
+})
+TEXTS["en"].update({
+    "welcome": (
+        "👋 <b>Welcome to BiliRec</b>, your personal Bilibili video recommender.\n"
+        "Log in by scanning a QR code and I learn from your watch history, favourites, coins "
+        "and likes to rank the popular list and your homepage feed for you.\n"
+        "You can try /hot before logging in. Send /help for every command."
+    ),
+    "welcome_back": "👋 Welcome back, <b>{name}</b>! Try /hot, /explore or /settings. Send "
+                    "/help for every command.",
+    "welcome_login_button": "📱 Scan to log in",
+    "logout_confirm": "Log out? This erases your credentials, behaviour, feedback, model and "
+                      "settings that I keep, and cannot be undone.",
+    "logout_erase_button": "🗑 Log out and erase",
+    "logout_keep_button": "Keep",
+    "logout_kept": "OK, nothing was erased.",
+    "logout_erasing": "Logging out…",
+})

@@ -5,14 +5,14 @@ from telegram import Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, MessageHandler,
                           TypeHandler, filters)
 
-from bot.handlers import account, basic, digest, errors, lists, login
+from bot.handlers import account, basic, digest, errors, lists, login, welcome
 from bot.handlers.privacy import channel_post, deep_linked, private_only
 
 ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
     "login": login.login_command,
     "status": account.status_command,
     "sync": account.sync_command,
-    "logout": account.logout_command,
+    "logout": welcome.logout_command,
     "digest": digest.digest_command,
     "explore": lists.explore_command,
     "hot": lists.hot_command,
@@ -28,7 +28,8 @@ def register(application: Application) -> None:
         application.add_handler(CommandHandler(
             "start", deep_linked(handler),
             filters.ChatType.PRIVATE & filters.Regex(rf"^/start(@\w+)? {name}$")))
-    application.add_handler(CommandHandler(["start", "help"], basic.help_command))
+    application.add_handler(CommandHandler("start", welcome.start_command))
+    application.add_handler(CommandHandler("help", basic.help_command))
     for name, handler in ACCOUNT_HANDLERS.items():
         elsewhere = lists.group_hot if name == "hot" else None
         application.add_handler(CommandHandler(name, private_only(name, handler,
@@ -37,6 +38,10 @@ def register(application: Application) -> None:
                                                  pattern=lists.FEEDBACK_PATTERN))
     application.add_handler(CallbackQueryHandler(private_only("login", login.new_code_button),
                                                  pattern=login.NEW_CODE_PATTERN))
+    application.add_handler(CallbackQueryHandler(
+        private_only("login", welcome.login_start_button), pattern=welcome.LOGIN_START_PATTERN))
+    application.add_handler(CallbackQueryHandler(private_only("logout", welcome.logout_button),
+                                                 pattern=welcome.LOGOUT_PATTERN))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND,
                                            channel_post))
     application.add_handler(CallbackQueryHandler(basic.stale_button))

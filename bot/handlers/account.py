@@ -1,4 +1,4 @@
-"""/status, /sync and /logout."""
+"""/status and /sync."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,7 +8,6 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import escape, lang_of, reply
-from bot.jobs import unschedule_digest
 from bot.render import render_serving
 from bot.services.users import LOGGED_IN, LOGIN_EXPIRED, StatusReport
 from bot.sync_report import sync_and_report
@@ -79,17 +78,3 @@ async def sync_command(update: Update, context: BotContext) -> None:
     svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang),
                          name=f"sync:{tg_id}")
     await reply(update, text(lang, "sync_started"))
-
-
-async def logout_command(update: Update, context: BotContext) -> None:
-    """Sign the Bilibili web session out (best effort), then erase everything of the user:
-    credentials, behaviour, feedback, models, schedule."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
-    svc.logins.cancel(tg_id)
-    unschedule_digest(context.job_queue, tg_id)
-    signed_out = await svc.users.log_out(tg_id)
-    message = text(lang, "logout_done")
-    if signed_out is not None:
-        message += "\n" + text(lang, "logout_bilibili_done" if signed_out
-                                else "logout_bilibili_kept")
-    await reply(update, message)

@@ -1,4 +1,4 @@
-"""/start, /help, unknown commands, buttons nobody handles, and noticing a user is back."""
+"""/help, unknown commands, buttons nobody handles, and noticing a user is back."""
 from __future__ import annotations
 
 from telegram import Update

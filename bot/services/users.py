@@ -116,6 +116,13 @@ class Users:
         return StatusReport(login, str(user.uname or user.mid), records, serving,
                             model.trained_at if model else None, digest, hits, shown)
 
+    async def logged_in_name(self, tg_id: int) -> str | None:
+        """The Bilibili name (or mid) of a logged-in user; None without a readable login."""
+        if await self.accounts.stored(tg_id) is None:
+            return None
+        user = await asyncio.to_thread(self.storage.get_user, tg_id)
+        return str(user.uname or user.mid) if user else None
+
     async def log_out(self, tg_id: int) -> bool | None:
         """Stop the user's sync, sign the Bilibili web session out (best effort, see
         ``Accounts.sign_out``, whose answer is returned) and erase everything of the user."""

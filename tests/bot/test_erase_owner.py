@@ -53,7 +53,7 @@ def test_logout_leaves_no_row_file_or_memory_of_the_user(tg, fake, start_bot, en
     erased: list[int] = []
     runner.call(lambda: svc.eraser.register(erased.append))
 
-    chat.ask("/logout", "已退出")
+    chat.log_out()
 
     assert erased == [USER]
     assert set(rows_holding(data_dir, USER).values()) == {0}

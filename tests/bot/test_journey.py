@@ -40,7 +40,7 @@ def test_journey(tg, fake, env, start_bot):
     runner = start_bot()
     chat = Chat(tg, USER)
 
-    help_text = chat.ask("/start", "/login").text
+    help_text = chat.ask("/help", "/login").text
     for command in ("/hot", "/explore", "/digest", "/status", "/sync", "/logout"):
         assert command in help_text
 
@@ -120,7 +120,7 @@ def test_journey(tg, fake, env, start_bot):
 
     # /logout: the Bilibili web session is signed out too, and nothing of the user is left
     creds = runner.call(lambda: runner.services.storage.load_credentials(USER))
-    done = chat.ask("/logout", "已退出")
+    done = chat.log_out()
     assert "Bilibili 网页端的这次登录也已注销" in done.text
     [logout] = [r for r in fake.request_log if r.path == "/login/exit/v2"]
     assert logout.method == "POST" and logout.mid == FOOD_MID

@@ -59,7 +59,7 @@ def test_logout_cancels_the_sync_and_nothing_is_sent_afterwards(tg, fake, start_
     gate, _ = gate_history(runner)
     chat = Chat(tg, USER)
     chat.ask("/sync", "正在同步")
-    chat.ask("/logout", "已退出")
+    chat.log_out()
     after_logout = chat.mark()
     gate.set()
     wait_until(lambda: not runner.call(lambda: runner.services.sync.busy(USER)))
@@ -78,7 +78,7 @@ def test_buttons_after_logout_write_nothing(tg, fake, start_bot):
     tg.press_button(USER, hot.message_id, up)
     tg.wait_for(lambda _: len(tg.callback_answers) == 1, USER)
     assert "已记录" in tg.callback_answers[0].text
-    chat.ask("/logout", "已退出")
+    chat.log_out()
     tg.press_button(USER, hot.message_id, up)
     tg.wait_for(lambda _: len(tg.callback_answers) == 2, USER)
     assert "你已退出" in tg.callback_answers[1].text
