@@ -20,6 +20,7 @@ from bot.zones import zone_name
 if TYPE_CHECKING:
     from recommender import Reason, Recommendation
     from recommender.taste import Taste
+    from bot.services.sync import Stage
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -330,3 +331,13 @@ def render_taste(taste: "Taste", lang: str, serving: str | None = None) -> str:
     if serving:
         lines.append(text(lang, "taste_ranker", serving=serving))
     return "\n".join(lines)
+
+
+def render_stage(stage: "Stage", lang: str) -> str:
+    """A running sync's stage in words, e.g. "⏳ 正在训练你的模型：第 3 轮（最多 40 轮）"."""
+    if stage.name == "training" and not stage.total:
+        return text(lang, "progress_training_start")
+    try:
+        return text(lang, f"progress_{stage.name}", done=stage.done, total=stage.total)
+    except KeyError:
+        return text(lang, "progress_working")

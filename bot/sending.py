@@ -5,9 +5,10 @@ import logging
 from dataclasses import replace
 
 from telegram import Bot
-from telegram.error import BadRequest
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
 
-from bot.render import RenderedMessage, attach_cover, format_age, render_list
+from bot.render import RANKER_ORDER, RenderedMessage, attach_cover, format_age, render_list
 from bot.services.lists import ListResult
 from bot.texts import text
 
@@ -24,8 +25,19 @@ def list_messages(result: ListResult, lang: str, *, header: str,
     if result.provisional and result.items:
         notes.append(text(lang, "provisional_content" if result.ranker == "content"
                           else "provisional"))
+    elif result.items and result.ranker in RANKER_ORDER:  # what the user's plan serves
+        notes.append(text(lang, "list_ranked_by",
+                          ranker=text(lang, f"ranker_short_{result.ranker}")))
     return attach_cover(render_list(result.items, lang, header=header, notes=notes),
                         result.items)
+
+
+async def show_typing(bot: Bot, chat_id: int) -> None:
+    """The "typing…" indicator while a list is being made; a refusal costs only that."""
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:
+        logger.info("typing indicator not shown in chat %s: %s", chat_id, exc)
 
 
 async def send_rendered(bot: Bot, chat_id: int, message: RenderedMessage, *,

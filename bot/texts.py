@@ -57,11 +57,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_cancelled": "这个二维码已作废（你发起了新的登录）。",
         "qr_failed": "登录暂时无法完成（哔哩哔哩没有响应）。请稍后再发送 /login。",
         "qr_new_button": "🔄 新的二维码",
-        "greeting": "你好，<b>{name}</b>！正在同步你的哔哩哔哩数据并训练你的模型，完成后会通知你。",
+        "greeting": "你好，<b>{name}</b>！我会同步你的哔哩哔哩数据并训练你的模型，进度就显示在这条消息里。",
         "model_ready": "🎉 已就绪：{records} 条记录。排序方式：{serving}。试试 /hot 或 /explore。",
         "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
                            "你仍可以使用 /hot 和 /explore。",
-        "sync_started": "正在同步并重新训练……",
+        "sync_started": "🔄 <b>同步并重新训练</b>",
         "training_failed": "这次训练没有完成，继续使用之前的排序方式",
         "sync_busy": "已经在同步了（{seconds} 秒前开始），完成后会通知你。",
         "login_needed_explore": "/explore 需要先登录：发送 /login 扫码登录。",
@@ -188,13 +188,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_failed": "The login could not finish (Bilibili did not answer). Please send /login "
                      "again later.",
         "qr_new_button": "🔄 New QR code",
-        "greeting": "Hello, <b>{name}</b>! Syncing your Bilibili data and training your model; "
-                    "I'll tell you when it's ready.",
+        "greeting": "Hello, <b>{name}</b>! I'm syncing your Bilibili data and training your "
+                    "model; this message shows how far it is.",
         "model_ready": "🎉 Ready: {records} records. Your lists are ranked by {serving}. "
                        "Try /hot or /explore.",
         "model_not_ready": "Synced ({records} records), but the model was not updated: "
                            "{reason}. /hot and /explore still work.",
-        "sync_started": "Syncing and retraining…",
+        "sync_started": "🔄 <b>Sync and retrain</b>",
         "training_failed": "this training did not finish, so the previous ranking stays",
         "sync_busy": "Already syncing (started {seconds} s ago); I'll tell you when it's done.",
         "login_needed_explore": "/explore needs a login: send /login and scan the QR code.",
@@ -339,6 +339,18 @@ TEXTS["zh"].update({
     "logout_keep_button": "保留",
     "logout_kept": "好的，什么都没有删除。",
     "logout_erasing": "正在退出……",
+    "progress_history": "⏳ 正在读取观看历史：{done} 条（最多 {total} 条）",
+    "progress_favourites": "⏳ 正在读取收藏……",
+    "progress_coins_likes": "⏳ 正在读取投币和点赞……",
+    "progress_feed": "⏳ 正在读取首页推荐……",
+    "progress_counts": "⏳ 正在补全播放数和收藏数：{done}/{total} 个视频",
+    "progress_queued": "⏳ 排队等待训练：第 {done} 位",
+    "progress_training_start": "⏳ 正在启动训练……",
+    "progress_training": "⏳ 正在训练你的模型：第 {done} 轮（最多 {total} 轮）",
+    "progress_working": "⏳ 处理中……",
+    "progress_stopped": "已停止：你已退出。",
+    "status_running": "进行中：{stage}",
+    "list_ranked_by": "（按{ranker}排序）",
 })
 TEXTS["en"].update({
     "welcome": (
@@ -356,4 +368,16 @@ TEXTS["en"].update({
     "logout_keep_button": "Keep",
     "logout_kept": "OK, nothing was erased.",
     "logout_erasing": "Logging out…",
+    "progress_history": "⏳ Reading your watch history: {done} records (up to {total})",
+    "progress_favourites": "⏳ Reading your favourites…",
+    "progress_coins_likes": "⏳ Reading your coins and likes…",
+    "progress_feed": "⏳ Reading your homepage feed…",
+    "progress_counts": "⏳ Looking up view and favourite counts: {done}/{total} videos",
+    "progress_queued": "⏳ Waiting for a training slot: number {done} in the queue",
+    "progress_training_start": "⏳ Starting the training…",
+    "progress_training": "⏳ Training your model: epoch {done} (at most {total})",
+    "progress_working": "⏳ Working…",
+    "progress_stopped": "Stopped: you logged out.",
+    "status_running": "Running now: {stage}",
+    "list_ranked_by": "(ranked by: {ranker})",
 })

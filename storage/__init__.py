@@ -7,9 +7,9 @@ and per-user model directories in storage/files.py.
 from storage.errors import (CredentialsUnreadable, KeyMissing, SchemaVersionError,
                             StorageClosed, StorageError)
 from storage.crypto import load_or_create_key
-from storage.db import DigestSetting, ModelRecord, Storage, UserRecord
+from storage.db import DigestSetting, ModelRecord, Storage, UserRecord, UserSettings
 
 __all__ = [
-    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "load_or_create_key",
+    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "UserSettings", "load_or_create_key",
     "StorageError", "CredentialsUnreadable", "KeyMissing", "SchemaVersionError", "StorageClosed",
 ]

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import escape, lang_of, reply
-from bot.render import render_serving
+from bot.render import render_serving, render_stage
 from bot.services.users import LOGGED_IN, LOGIN_EXPIRED, StatusReport
 from bot.sync_report import sync_and_report
 from bot.texts import text
@@ -55,6 +55,8 @@ def render_status(report: StatusReport, lang: str, default_zone: str) -> str:
     if report.shown:
         message += "\n" + text(lang, "status_hits", hits=report.hits, shown=report.shown,
                                 percent=round(100 * report.hits / report.shown))
+    if report.running is not None:
+        message += "\n" + text(lang, "status_running", stage=render_stage(report.running, lang))
     return message
 
 
@@ -75,6 +77,7 @@ async def sync_command(update: Update, context: BotContext) -> None:
     if running_s is not None:
         await reply(update, text(lang, "sync_busy", seconds=int(running_s)))
         return
-    svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang),
+    # the status message (header, then each stage, then the outcome) is sent by the task
+    svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang,
+                                         header=text(lang, "sync_started")),
                          name=f"sync:{tg_id}")
-    await reply(update, text(lang, "sync_started"))

@@ -12,7 +12,7 @@ from bot.faults import SERVICE_ERRORS, fault_text
 from bot.handlers.common import escape, lang_of, reply
 from bot.handlers.privacy import private_link
 from bot.render import FEEDBACK_PREFIX, parse_feedback_data
-from bot.sending import send_list
+from bot.sending import send_list, show_typing
 from bot.services.lists import ListResult
 from bot.texts import text
 
@@ -32,6 +32,7 @@ async def _list_or_reply(update: Update, context: BotContext, command: str,
         values = {key: escape(value) for key, value in exc.values.items()}
         await reply(update, text(lang, exc.key, command=command, **values))
         return None
+    await show_typing(context.bot, update.effective_chat.id)
     try:
         return await make(n)
     except SERVICE_ERRORS as exc:

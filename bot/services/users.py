@@ -15,7 +15,7 @@ from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts
 from bot.services.erase import UserEraser
-from bot.services.sync import SyncService
+from bot.services.sync import Stage, SyncService
 from storage import DigestSetting, Storage
 from domain import Credentials
 
@@ -31,7 +31,8 @@ LOGGED_IN, LOGIN_EXPIRED, LOGGED_OUT = "logged_in", "expired", "logged_out"
 class StatusReport:
     """What /status shows: login state (LOGGED_IN, LOGIN_EXPIRED or LOGGED_OUT) and the
     Bilibili name, records held, what serves (``Recommender.serving_summary``), when the model
-    was trained, the digest setting and the last HIT_RATE_DAYS days' hits of shown videos."""
+    was trained, the digest setting, the last HIT_RATE_DAYS days' hits of shown videos, and
+    the stage of a sync or training running now (None when none runs)."""
 
     login: str
     name: str
@@ -41,6 +42,7 @@ class StatusReport:
     digest: DigestSetting | None
     hits: int
     shown: int
+    running: Stage | None = None
 
 
 def recent_hits(storage: Storage, tg_id: int, now: float) -> tuple[int, int]:
@@ -114,7 +116,8 @@ class Users:
         digest = await asyncio.to_thread(self.storage.get_digest, tg_id)
         hits, shown = await asyncio.to_thread(recent_hits, self.storage, tg_id, time.time())
         return StatusReport(login, str(user.uname or user.mid), records, serving,
-                            model.trained_at if model else None, digest, hits, shown)
+                            model.trained_at if model else None, digest, hits, shown,
+                            self.sync.stage(tg_id))
 
     async def logged_in_name(self, tg_id: int) -> str | None:
         """The Bilibili name (or mid) of a logged-in user; None without a readable login."""

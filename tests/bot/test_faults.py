@@ -223,6 +223,8 @@ def test_secrets_never_logged(tg, fake, start_bot, caplog):
     fake.refresh_due(CAT_MID, True)
     chat.ask("/explore 2", "探索")
     refreshed = runner.call(lambda: runner.services.storage.load_credentials(USER))
+    # the sync after the login would otherwise meet the dead session first
+    wait_until(lambda: not runner.call(lambda: runner.services.sync.busy(USER)), timeout=240)
     fake.expire_session(CAT_MID)
     chat.ask("/explore 2", "登录已失效")
     runner.stop()
