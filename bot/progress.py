@@ -54,6 +54,11 @@ class ProgressMessage:
         await self._flush()
         return self._shown == text and not self.failed
 
+    def close(self) -> None:
+        """Drop an edit still waiting (the job was cancelled, e.g. at shutdown)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
     async def _flush(self) -> None:
         while self._wanted != self._shown:
             wait = self._last_edit + self.interval - self._clock()

@@ -41,21 +41,23 @@ async def show_typing(bot: Bot, chat_id: int) -> None:
 
 
 async def send_rendered(bot: Bot, chat_id: int, message: RenderedMessage, *,
-                        buttons: bool = True) -> None:
+                        buttons: bool = True, silent: bool = False) -> None:
     """Send one rendered message: as a photo with caption when it has a photo_url (as text
-    with that picture as link preview when Telegram cannot use the photo), else as text."""
+    with that picture as link preview when Telegram cannot use the photo), else as text;
+    silent sends it with disable_notification (no sound)."""
     markup = message.reply_markup() if buttons else None
     if message.photo_url:
         try:
             await bot.send_photo(chat_id, message.photo_url, caption=message.text,
-                                 reply_markup=markup)
+                                 reply_markup=markup, disable_notification=silent)
             return
         except BadRequest as exc:  # the cover could not be fetched or used
             logger.info("cover photo not sent to chat %s (%s); sending the list as text",
                         chat_id, exc)
             message = replace(message, photo_url=None, preview_url=message.photo_url)
     await bot.send_message(chat_id, message.text, reply_markup=markup,
-                           link_preview_options=message.link_preview())
+                           link_preview_options=message.link_preview(),
+                           disable_notification=silent)
 
 
 async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,

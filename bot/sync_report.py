@@ -39,6 +39,8 @@ async def sync_and_report(svc: BotServices, bot: Bot, tg_id: int, chat_id: int, 
             await bot.send_message(chat_id, final)
     except Forbidden:
         await svc.digests.pause_blocked(tg_id)
+    finally:
+        progress.close()
 
 
 async def _sync_outcome(svc: BotServices, tg_id: int, lang: str,

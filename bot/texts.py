@@ -18,6 +18,7 @@ COMMANDS = {
         ("status", "登录、数据与模型状态"),
         ("sync", "立即同步并重新训练"),
         ("logout", "退出并删除你的全部数据"),
+        ("settings", "推送、列表长度和语言设置"),
     ],
     "en": [
         ("start", "Start"),
@@ -29,6 +30,7 @@ COMMANDS = {
         ("status", "Login, data and model status"),
         ("sync", "Re-sync and retrain now"),
         ("logout", "Log out and erase all your data"),
+        ("settings", "Digest, list size and language"),
     ],
 }
 
@@ -44,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/hot [n] — 为你排序的热门视频（默认 10，最多 20；未登录也可用）\n"
             "/explore [n] — 从你的首页推荐里挑选（需要登录）\n"
             "/digest [HH:MM [地区/城市]] | off — 查看、设置或关闭每日推送\n"
+            "/settings — 推送时间、时区、静音、列表长度和语言\n"
             "/status — 登录、数据与模型状态\n"
             "/sync — 立即同步并重新训练\n"
             "/logout — 退出并删除你的全部数据\n\n"
@@ -173,6 +176,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/hot [n] — popular videos ranked for you (default 10, at most 20; works without login)\n"
             "/explore [n] — picks from your homepage feed (needs login)\n"
             "/digest [HH:MM [Area/City]] | off — show, set or turn off the daily digest\n"
+            "/settings — digest time, time zone, silence, list size and language\n"
             "/status — login, data and model status\n"
             "/sync — re-sync and retrain now\n"
             "/logout — log out and erase all your data\n\n"
@@ -380,4 +384,64 @@ TEXTS["en"].update({
     "progress_stopped": "Stopped: you logged out.",
     "status_running": "Running now: {stage}",
     "list_ranked_by": "(ranked by: {ranker})",
+})
+TEXTS["zh"].update({
+    "settings_title": "⚙️ <b>设置</b>",
+    "settings_digest": "每日推送：{digest}",
+    "settings_silent": "静音推送：{state}",
+    "settings_size": "列表长度：{n} 个视频",
+    "settings_parts": "推送内容：{parts}",
+    "settings_language": "语言：{language}",
+    "settings_on": "开",
+    "settings_off": "关",
+    "settings_none": "无",
+    "settings_lang_auto": "自动（跟随 Telegram）",
+    "settings_lang_zh": "中文",
+    "settings_lang_en": "English",
+    "settings_part_hot": "热门",
+    "settings_part_explore": "探索",
+    "settings_time_button": "⏰ 推送时间",
+    "settings_zone_button": "🌏 时区",
+    "settings_silent_button": "🔕 静音推送：{state}",
+    "settings_size_button": "{n} 个",
+    "settings_custom_button": "✏️ 自定义",
+    "settings_back_button": "« 返回",
+    "settings_digest_off_button": "关闭推送",
+    "settings_pick_time": "选择每天推送的时间（{zone}），或点“自定义”后发送时间，例如 07:30。",
+    "settings_pick_zone": "选择时区，或点“自定义”后发送 地区/城市，例如 Asia/Singapore。",
+    "settings_type_time": "请发送推送时间，格式 HH:MM（24 小时制），例如 07:30。",
+    "settings_type_zone": "请发送时区，格式 地区/城市，例如 Asia/Singapore。",
+    "settings_saved": "已保存。",
+    "settings_last_part": "推送至少要保留一项内容。",
+})
+TEXTS["en"].update({
+    "settings_title": "⚙️ <b>Settings</b>",
+    "settings_digest": "Daily digest: {digest}",
+    "settings_silent": "Silent digest: {state}",
+    "settings_size": "List size: {n} videos",
+    "settings_parts": "Digest holds: {parts}",
+    "settings_language": "Language: {language}",
+    "settings_on": "on",
+    "settings_off": "off",
+    "settings_none": "nothing",
+    "settings_lang_auto": "auto (as Telegram)",
+    "settings_lang_zh": "中文",
+    "settings_lang_en": "English",
+    "settings_part_hot": "hot",
+    "settings_part_explore": "explore",
+    "settings_time_button": "⏰ Digest time",
+    "settings_zone_button": "🌏 Time zone",
+    "settings_silent_button": "🔕 Silent digest: {state}",
+    "settings_size_button": "{n} videos",
+    "settings_custom_button": "✏️ Custom",
+    "settings_back_button": "« Back",
+    "settings_digest_off_button": "Digest off",
+    "settings_pick_time": "Pick the daily digest time ({zone}), or tap Custom and send a time "
+                          "such as 07:30.",
+    "settings_pick_zone": "Pick a time zone, or tap Custom and send Area/City, e.g. "
+                          "Asia/Singapore.",
+    "settings_type_time": "Send the digest time as HH:MM (24-hour), e.g. 07:30.",
+    "settings_type_zone": "Send the time zone as Area/City, e.g. Asia/Singapore.",
+    "settings_saved": "Saved.",
+    "settings_last_part": "The digest must hold at least one list.",
 })

@@ -5,7 +5,7 @@ from telegram import Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, MessageHandler,
                           TypeHandler, filters)
 
-from bot.handlers import account, basic, digest, errors, lists, login, welcome
+from bot.handlers import account, basic, digest, errors, lists, login, settings, welcome
 from bot.handlers.privacy import channel_post, deep_linked, private_only
 
 ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
@@ -16,6 +16,7 @@ ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
     "digest": digest.digest_command,
     "explore": lists.explore_command,
     "hot": lists.hot_command,
+    "settings": settings.settings_command,
 }
 
 
@@ -23,6 +24,10 @@ def register(application: Application) -> None:
     """Add every handler and the error handler. Account commands and buttons run only in
     private chats (see ``bot.handlers.privacy``); ``/start <command>`` runs the command.
     Every update first passes ``basic.user_is_back`` (group -1)."""
+    application.add_handler(TypeHandler(Update, settings.remember_language), group=-3)
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND
+                                           & filters.ChatType.PRIVATE, settings.settings_input),
+                            group=-2)
     application.add_handler(TypeHandler(Update, basic.user_is_back), group=-1)
     for name, handler in ACCOUNT_HANDLERS.items():
         application.add_handler(CommandHandler(
@@ -38,6 +43,9 @@ def register(application: Application) -> None:
                                                  pattern=lists.FEEDBACK_PATTERN))
     application.add_handler(CallbackQueryHandler(private_only("login", login.new_code_button),
                                                  pattern=login.NEW_CODE_PATTERN))
+    application.add_handler(CallbackQueryHandler(private_only("settings",
+                                                              settings.settings_button),
+                                                 pattern=settings.SETTINGS_PATTERN))
     application.add_handler(CallbackQueryHandler(
         private_only("login", welcome.login_start_button), pattern=welcome.LOGIN_START_PATTERN))
     application.add_handler(CallbackQueryHandler(private_only("logout", welcome.logout_button),

@@ -64,12 +64,12 @@ async def status_command(update: Update, context: BotContext) -> None:
     """Login state, Bilibili name, records, model, digest and the last week's hit rate."""
     svc = context.services
     report = await svc.users.status(update.effective_user.id)
-    await reply(update, render_status(report, lang_of(update), svc.settings.timezone))
+    await reply(update, render_status(report, lang_of(update, context), svc.settings.timezone))
 
 
 async def sync_command(update: Update, context: BotContext) -> None:
     """Re-sync and retrain now (in the background)."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     if await svc.accounts.stored(tg_id) is None:
         await reply(update, text(lang, "login_needed_sync"))
         return

@@ -6,7 +6,7 @@ from typing import Awaitable, Callable
 
 from telegram import Update
 
-from bot.args import ArgumentError, parse_count
+from bot.args import DEFAULT_COUNT, ArgumentError, parse_count
 from bot.context import BotContext
 from bot.faults import SERVICE_ERRORS, fault_text
 from bot.handlers.common import escape, lang_of, reply
@@ -21,13 +21,14 @@ FEEDBACK_PATTERN = rf"^{FEEDBACK_PREFIX}:"
 
 
 async def _list_or_reply(update: Update, context: BotContext, command: str,
-                         make: Callable[[int], Awaitable[ListResult]], *,
+                         make: Callable[[int | None], Awaitable[ListResult]], *,
                          login_needed: str = "login_needed_sync") -> ListResult | None:
-    """Parse the command's [n] and make the list; None after telling the user what was wrong
-    (a bad count, or a failed service call in ``fault_text``'s words)."""
-    lang = lang_of(update)
+    """Parse the command's [n] (None when absent: the user's list size) and make the list;
+    None after telling the user what was wrong (a bad count, or a failed service call in
+    ``fault_text``'s words)."""
+    lang = lang_of(update, context)
     try:
-        n = parse_count(context.args)
+        n = parse_count(context.args, default=None)
     except ArgumentError as exc:
         values = {key: escape(value) for key, value in exc.values.items()}
         await reply(update, text(lang, exc.key, command=command, **values))
@@ -44,7 +45,7 @@ async def _list_or_reply(update: Update, context: BotContext, command: str,
 
 async def hot_command(update: Update, context: BotContext) -> None:
     """/hot [n]: the popular list ranked for the user (quality order before login)."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     result = await _list_or_reply(update, context, "hot",
                                   lambda n: svc.lists.hot_for_user(tg_id, n, lang))
     if result is None:
@@ -58,9 +59,9 @@ async def hot_command(update: Update, context: BotContext) -> None:
 async def group_hot(update: Update, context: BotContext) -> None:
     """/hot [n] in a group: the non-personal quality order, no feedback buttons, and a link to
     the personal ranking in the private chat."""
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     result = await _list_or_reply(update, context, "hot",
-                                  lambda n: context.services.lists.hot(None, n))
+                                  lambda n: context.services.lists.hot(None, n or DEFAULT_COUNT))
     if result is None:
         return
     link = escape(private_link(context, "hot"))
@@ -71,7 +72,7 @@ async def group_hot(update: Update, context: BotContext) -> None:
 
 async def explore_command(update: Update, context: BotContext) -> None:
     """/explore [n]: the user's own feed ranked for them; needs a login."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     result = await _list_or_reply(update, context, "explore",
                                   lambda n: svc.lists.explore(tg_id, n),
                                   login_needed="login_needed_explore")
@@ -86,7 +87,7 @@ async def feedback_button(update: Update, context: BotContext) -> None:
     """A 👍/👎 tap: store the feedback (latest wins) and acknowledge it; after /logout (no
     user row) say so and write nothing."""
     query = update.callback_query
-    lang, tg_id = lang_of(update), update.effective_user.id
+    lang, tg_id = lang_of(update, context), update.effective_user.id
     parsed = parse_feedback_data(query.data)
     if parsed is None:
         await query.answer(text(lang, "fb_bad"))

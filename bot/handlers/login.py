@@ -42,13 +42,13 @@ def qr_png(url: str) -> bytes:
 
 async def login_command(update: Update, context: BotContext) -> None:
     """/login: start (or restart) the user's QR login."""
-    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update))
+    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update, context))
 
 
 async def new_code_button(update: Update, context: BotContext) -> None:
     """The "new QR code" button under an expired code."""
     await update.callback_query.answer()
-    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update))
+    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update, context))
 
 
 def start_login(context: BotContext, tg_id: int, chat_id: int, lang: str) -> None:

@@ -32,7 +32,7 @@ async def _edit(query: CallbackQuery, message: str) -> None:
 async def start_command(update: Update, context: BotContext) -> None:
     """/start: welcome; a user not logged in gets the "scan to log in" button (in a group
     the button leads to the private chat, see ``privacy.private_only``)."""
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     name = (await context.services.users.logged_in_name(update.effective_user.id)
             if is_private(update) else None)
     if name is not None:
@@ -46,12 +46,12 @@ async def start_command(update: Update, context: BotContext) -> None:
 async def login_start_button(update: Update, context: BotContext) -> None:
     """The welcome's "scan to log in" button: the same flow as /login."""
     await update.callback_query.answer()
-    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update))
+    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update, context))
 
 
 async def logout_command(update: Update, context: BotContext) -> None:
     """/logout: ask first, with an erase and a keep button."""
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     keyboard = InlineKeyboardMarkup([[
         InlineKeyboardButton(text(lang, "logout_erase_button"), callback_data=LOGOUT_ERASE_DATA),
         InlineKeyboardButton(text(lang, "logout_keep_button"), callback_data=LOGOUT_KEEP_DATA),
@@ -64,7 +64,7 @@ async def logout_button(update: Update, context: BotContext) -> None:
     the question is edited into the outcome, without buttons. A question already answered
     (its buttons gone) does nothing."""
     query = update.callback_query
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     markup = query.message.reply_markup if query.message else None
     if markup is None or all(button.callback_data != query.data
                              for row in markup.inline_keyboard for button in row):

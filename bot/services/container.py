@@ -13,6 +13,7 @@ from bot.services.enrich import Enricher
 from bot.services.erase import UserEraser
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
+from bot.services.preferences import Preferences
 from bot.services.sync import SyncService
 from bot.services.users import Users
 from bot.settings import Settings
@@ -111,6 +112,7 @@ class BotServices:
     digests: DigestService
     users: Users
     eraser: UserEraser
+    preferences: Preferences
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -136,5 +138,7 @@ class BotServices:
                            popular=popular, eraser=eraser)
         digests = DigestService(storage, lists, default_zone=settings.timezone)
         users = Users(storage, bilibili, recommender, accounts, sync, eraser)
+        preferences = Preferences(storage, digests, default_zone=settings.timezone)
+        eraser.register(preferences.forget)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests, users, eraser)
+                   digests, users, eraser, preferences)

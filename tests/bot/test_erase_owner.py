@@ -67,6 +67,7 @@ def test_logout_leaves_no_row_file_or_memory_of_the_user(tg, fake, start_bot, en
     assert USER not in runner.call(lambda: svc.lists._last_good)
     assert USER not in runner.call(lambda: svc.accounts._checked_at)
     assert USER not in runner.call(lambda: svc.recommender._cache._users)
+    assert USER not in runner.call(lambda: svc.preferences._languages)
 
 
 def test_login_with_another_account_forgets_the_old_one_through_the_eraser(tg, fake,
