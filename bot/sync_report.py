@@ -9,7 +9,7 @@ from telegram.error import Forbidden
 
 from bot.faults import SERVICE_ERRORS, fault_text
 from bot.progress import ProgressMessage
-from bot.render import render_not_updated, render_serving, render_stage
+from bot.render import render_not_updated, render_serving, render_stage, render_taste
 from bot.services.container import BotServices
 from bot.services.sync import Observer, Stage, SyncAborted
 from bot.texts import text
@@ -55,8 +55,17 @@ async def _sync_outcome(svc: BotServices, tg_id: int, lang: str,
         # a login gone during the sync is an expired one to the user
         return fault_text(exc, lang, login_needed="login_expired")
     if result.accepted:
-        return text(lang, "model_ready", records=result.n_records,
-                    serving=render_serving(result.metrics, lang))
-    logger.info("model of user %s not updated: %s", tg_id, result.message)
-    return text(lang, "model_not_ready", records=result.n_records,
-                reason=render_not_updated(result.metrics, lang))
+        outcome = text(lang, "model_ready", records=result.n_records,
+                       serving=render_serving(result.metrics, lang))
+    else:
+        logger.info("model of user %s not updated: %s", tg_id, result.message)
+        outcome = text(lang, "model_not_ready", records=result.n_records,
+                       reason=render_not_updated(result.metrics, lang))
+    try:
+        taste = await svc.tastes.taste(tg_id)
+    except Exception:  # the card is a nicety: the outcome is told without it
+        logger.exception("taste card of user %s failed", tg_id)
+        return outcome
+    if taste.records:  # the taste card; the ranker serving is named just above
+        outcome += "\n\n" + render_taste(taste, lang)
+    return outcome

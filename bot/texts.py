@@ -19,6 +19,7 @@ COMMANDS = {
         ("sync", "立即同步并重新训练"),
         ("logout", "退出并删除你的全部数据"),
         ("settings", "推送、列表长度和语言设置"),
+        ("taste", "你的口味：分区图表和常看的 UP主"),
     ],
     "en": [
         ("start", "Start"),
@@ -31,6 +32,7 @@ COMMANDS = {
         ("sync", "Re-sync and retrain now"),
         ("logout", "Log out and erase all your data"),
         ("settings", "Digest, list size and language"),
+        ("taste", "Your taste: zone chart and favourite creators"),
     ],
 }
 
@@ -47,6 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/explore [n] — 从你的首页推荐里挑选（需要登录）\n"
             "/digest [HH:MM [地区/城市]] | off — 查看、设置或关闭每日推送\n"
             "/settings — 推送时间、时区、静音、列表长度和语言\n"
+            "/taste — 你的口味：分区占比图和常看的 UP主、关键词\n"
             "/status — 登录、数据与模型状态\n"
             "/sync — 立即同步并重新训练\n"
             "/logout — 退出并删除你的全部数据\n\n"
@@ -158,7 +161,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "taste_hits": "最近 {days} 天推荐给你的 {shown} 个视频中，你看了或点赞了 {hits} 个"
                       "（{percent}%）",
         "taste_ranker": "排序：{serving}",
-        "taste_empty": "还没有足够的记录来描述你的口味：登录并同步之后再来看看。",
+        "taste_empty": "还没有足够的记录来描述你的口味：先发送 /login 扫码登录（已登录可发送 /sync 同步），之后再来看看。",
         "chart_title": "分区占比：你的观看 vs 热门列表",
         "chart_history": "你的观看",
         "chart_popular": "热门列表",
@@ -177,6 +180,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/explore [n] — picks from your homepage feed (needs login)\n"
             "/digest [HH:MM [Area/City]] | off — show, set or turn off the daily digest\n"
             "/settings — digest time, time zone, silence, list size and language\n"
+            "/taste — your taste: a zone chart, the creators and words you watch most\n"
             "/status — login, data and model status\n"
             "/sync — re-sync and retrain now\n"
             "/logout — log out and erase all your data\n\n"
@@ -307,7 +311,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "taste_hits": "Of the {shown} videos recommended in the last {days} days you watched "
                       "or liked {hits} ({percent} %)",
         "taste_ranker": "Ranking: {serving}",
-        "taste_empty": "Not enough records yet to describe your taste: log in and sync first.",
+        "taste_empty": "Not enough records yet to describe your taste: send /login first (or /sync "
+                       "when you are logged in), then try again.",
         "chart_title": "Zone shares: what you watch vs the popular list",
         "chart_history": "What you watch",
         "chart_popular": "Popular list",

@@ -5,7 +5,8 @@ from telegram import Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, MessageHandler,
                           TypeHandler, filters)
 
-from bot.handlers import account, basic, digest, errors, lists, login, settings, welcome
+from bot.handlers import (account, basic, digest, errors, lists, login, settings, taste,
+                          welcome)
 from bot.handlers.privacy import channel_post, deep_linked, private_only
 
 ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
@@ -17,6 +18,7 @@ ACCOUNT_HANDLERS = {  # privacy.ACCOUNT_COMMANDS, with their handlers
     "explore": lists.explore_command,
     "hot": lists.hot_command,
     "settings": settings.settings_command,
+    "taste": taste.taste_command,
 }
 
 

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import escape, lang_of, reply
-from bot.render import render_serving, render_stage
+from bot.render import render_serving, render_stage, render_taste
 from bot.services.users import LOGGED_IN, LOGIN_EXPIRED, StatusReport
 from bot.sync_report import sync_and_report
 from bot.texts import text
@@ -57,6 +57,8 @@ def render_status(report: StatusReport, lang: str, default_zone: str) -> str:
                                 percent=round(100 * report.hits / report.shown))
     if report.running is not None:
         message += "\n" + text(lang, "status_running", stage=render_stage(report.running, lang))
+    if report.taste is not None:  # the ranker serving is named in the Ranking line above
+        message += "\n\n" + render_taste(report.taste, lang)
     return message
 
 

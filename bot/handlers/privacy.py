@@ -21,7 +21,7 @@ from bot.texts import text
 
 # the commands that touch an account; each is also a deep-link start parameter
 ACCOUNT_COMMANDS = ("login", "status", "sync", "logout", "digest", "explore", "hot",
-                    "settings")
+                    "settings", "taste")
 Handler = Callable[[Update, BotContext], Awaitable[None]]
 
 

@@ -15,6 +15,7 @@ from bot.services.lists import ListService
 from bot.services.popular import PopularCache
 from bot.services.preferences import Preferences
 from bot.services.sync import SyncService
+from bot.services.taste import Tastes
 from bot.services.users import Users
 from bot.settings import Settings
 from storage import Storage
@@ -113,6 +114,7 @@ class BotServices:
     users: Users
     eraser: UserEraser
     preferences: Preferences
+    tastes: Tastes
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -137,8 +139,9 @@ class BotServices:
                            history_cap=settings.history_cap, enricher=enricher,
                            popular=popular, eraser=eraser)
         digests = DigestService(storage, lists, default_zone=settings.timezone)
-        users = Users(storage, bilibili, recommender, accounts, sync, eraser)
+        tastes = Tastes(storage, popular, recommender)
+        users = Users(storage, bilibili, recommender, accounts, sync, eraser, tastes)
         preferences = Preferences(storage, digests, default_zone=settings.timezone)
         eraser.register(preferences.forget)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests, users, eraser, preferences)
+                   digests, users, eraser, preferences, tastes)

@@ -16,11 +16,13 @@ from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts
 from bot.services.erase import UserEraser
 from bot.services.sync import Stage, SyncService
+from bot.services.taste import Tastes
 from storage import DigestSetting, Storage
 from domain import Credentials
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommender
+    from recommender.taste import Taste
 
 logger = logging.getLogger(__name__)
 HIT_RATE_DAYS = 7
@@ -32,7 +34,8 @@ class StatusReport:
     """What /status shows: login state (LOGGED_IN, LOGIN_EXPIRED or LOGGED_OUT) and the
     Bilibili name, records held, what serves (``Recommender.serving_summary``), when the model
     was trained, the digest setting, the last HIT_RATE_DAYS days' hits of shown videos, and
-    the stage of a sync or training running now (None when none runs)."""
+    the stage of a sync or training running now (None when none runs), and the user's taste
+    (None without records)."""
 
     login: str
     name: str
@@ -43,6 +46,7 @@ class StatusReport:
     hits: int
     shown: int
     running: Stage | None = None
+    taste: Taste | None = None
 
 
 def recent_hits(storage: Storage, tg_id: int, now: float) -> tuple[int, int]:
@@ -69,6 +73,7 @@ class Users:
     accounts: Accounts
     sync: SyncService
     eraser: UserEraser
+    tastes: Tastes
 
     async def complete_login(self, tg_id: int, lang: str, creds: Credentials) -> str:
         """Store a confirmed login (another Bilibili account than before first erases the old
@@ -115,9 +120,10 @@ class Users:
         serving = await asyncio.to_thread(self.recommender.serving_summary, tg_id)
         digest = await asyncio.to_thread(self.storage.get_digest, tg_id)
         hits, shown = await asyncio.to_thread(recent_hits, self.storage, tg_id, time.time())
+        taste = await self.tastes.taste(tg_id) if records else None
         return StatusReport(login, str(user.uname or user.mid), records, serving,
                             model.trained_at if model else None, digest, hits, shown,
-                            self.sync.stage(tg_id))
+                            self.sync.stage(tg_id), taste)
 
     async def logged_in_name(self, tg_id: int) -> str | None:
         """The Bilibili name (or mid) of a logged-in user; None without a readable login."""

@@ -55,6 +55,7 @@ def test_journey(tg, fake, env, start_bot):
     records = int(re.search(r"(\d+) 条记录", ready.text).group(1))
     assert records >= 60
     assert "你跳过的视频" in ready.text    # which ranker serves and how it did, in words
+    assert "你的口味（来自" in ready.plain_text and "常看分区：美食制作" in ready.plain_text
     # one status message: the greeting, edited through the stages into "ready"
     assert ready.message_id == greeting.message_id and ready.edited
     versions = [v.plain_text for v in ready.history]

@@ -123,6 +123,7 @@ def test_sync_status_message_goes_through_the_stages(tg, fake, start_bot, lang, 
     gate.set()
     [message] = chat.wait_new(since, outcome)
     assert message.text.startswith("🔄") and header in message.text and message.edited
+    assert ("你的口味" if lang == "zh" else "Your taste") in message.text  # the taste card
     versions = [v.plain_text for v in message.history] + [message.plain_text]
     assert any(history_stage in v for v in versions)
     assert all(a != b for a, b in zip(versions, versions[1:]))
