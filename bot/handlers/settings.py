@@ -48,6 +48,9 @@ async def settings_button(update: Update, context: BotContext) -> None:
     """A settings button: apply it and edit the settings message to show the result."""
     query = update.callback_query
     tg_id = update.effective_user.id
+    if query.message is None:  # too old for Telegram to show: nothing to edit
+        await query.answer(text(lang_of(update, context), "fb_bad"))
+        return
     try:
         outcome = await context.services.preferences.apply(
             tg_id, lang_of(update, context), query.data, query.message.message_id)
