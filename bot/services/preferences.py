@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from bot.args import ArgumentError, parse_time
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 LIST_SIZES = (5, 10, 15, 20)
 LANGUAGES = ("auto", "zh", "en")
 TIME_PRESETS = ("07:00", "08:00", "12:00", "18:00", "21:00")
+LANGUAGE_CACHE_USERS = 10_000   # users whose language stays in memory (others are re-read)
 ZONE_PRESETS = ("Asia/Shanghai", "Asia/Tokyo", "Europe/London", "Europe/Berlin",
                 "America/New_York", "America/Los_Angeles", "UTC")
 
@@ -42,7 +44,7 @@ class Preferences:
         self.storage = storage
         self.digests = digests
         self.default_zone = default_zone
-        self._languages: dict[int, str] = {}
+        self._languages: OrderedDict[int, str] = OrderedDict()
         self.awaiting: dict[int, tuple[str, int]] = {}  # user -> ("time"|"zone", message id)
 
     def forget(self, tg_id: int) -> None:
@@ -57,9 +59,17 @@ class Preferences:
 
     async def load_language(self, tg_id: int) -> None:
         """Read the user's chosen language once (later updates find it in memory)."""
-        if tg_id not in self._languages:
-            settings = await asyncio.to_thread(self.storage.get_settings, tg_id)
-            self._languages[tg_id] = settings.language
+        if tg_id in self._languages:
+            self._languages.move_to_end(tg_id)
+            return
+        settings = await asyncio.to_thread(self.storage.get_settings, tg_id)
+        self._remember(tg_id, settings.language)
+
+    def _remember(self, tg_id: int, language: str) -> None:
+        self._languages[tg_id] = language
+        self._languages.move_to_end(tg_id)
+        while len(self._languages) > LANGUAGE_CACHE_USERS:
+            self._languages.popitem(last=False)
 
     async def view(self, tg_id: int) -> SettingsView:
         """The user's settings as the settings message shows them."""
@@ -74,7 +84,7 @@ class Preferences:
         if settings.list_size not in LIST_SIZES or settings.language not in LANGUAGES:
             raise ValueError("not a list size or language the settings offer")
         await asyncio.to_thread(self._save, tg_id, lang, settings)
-        self._languages[tg_id] = settings.language
+        self._remember(tg_id, settings.language)
         logger.info("user %s changed settings: %s", tg_id, sorted(changes))
         return await self.view(tg_id)
 

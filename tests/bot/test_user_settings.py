@@ -3,9 +3,14 @@ list size, the digest's lists, language, digest time (preset and typed) and zone
 user, used by lists and digests, erased by /logout."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.jobs import send_digest
+from bot.services import preferences
+from bot.services.preferences import Preferences
+from storage import Storage, UserSettings, load_or_create_key
 from tests.bot.conftest import FOOD_MID, Chat, bvids
 from tests.bot.test_faults import seed_login, wait_until
 
@@ -125,3 +130,23 @@ def test_language_zone_and_logout(tg, fake, start_bot):
     wait_until(lambda: not runner.call(lambda: [
         j for j in runner.application.job_queue.get_jobs_by_name(f"digest:{USER}")
         if not j.removed]))
+
+
+def test_the_language_cache_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(preferences, "LANGUAGE_CACHE_USERS", 2)
+    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    try:
+        storage.save_settings(1, UserSettings(language="en"))
+        prefs = Preferences(storage, None, default_zone="UTC")
+
+        async def load(*tg_ids):
+            for tg_id in tg_ids:
+                await prefs.load_language(tg_id)
+        asyncio.run(load(1))
+        assert prefs.language(1) == "en"
+        asyncio.run(load(2, 3))
+        assert prefs.language(1) is None          # evicted: re-read on the user's next update
+        asyncio.run(load(1))
+        assert prefs.language(1) == "en"
+    finally:
+        storage.close()
