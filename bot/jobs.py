@@ -98,15 +98,21 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
     plans = svc.digests.plans
     async with svc.digest_slots:
         user = await asyncio.to_thread(svc.storage.get_user, tg_id)
-        lang = user.language if user and user.language else "zh"
+        wanted = await asyncio.to_thread(svc.storage.get_settings, tg_id)
+        lang = (wanted.language if wanted.language != "auto"
+                else user.language if user and user.language else "zh")
         try:
             plan = await asyncio.to_thread(plans.load, tg_id, today)
             content = None
             if plan is None:
                 content = await svc.digests.prepare(tg_id, today)
                 if content.hot is None and content.explore is None:
-                    logger.info("digest of user %s not sent: %s", tg_id, content.faults[0])
-                    await bot.send_message(tg_id, fault_text(content.faults[0], lang))
+                    # a fault, or only explore asked for (/settings) and no login for it
+                    reason = (fault_text(content.faults[0], lang) if content.faults
+                              else text(lang, "login_needed_explore"))
+                    logger.info("digest of user %s not sent: %s", tg_id,
+                                content.faults[0] if content.faults else "explore needs a login")
+                    await bot.send_message(tg_id, reason)
                     return False
                 plan = DigestPlan(today, plan_parts(content, lang, today))
                 await asyncio.to_thread(plans.save, tg_id, plan)
@@ -118,7 +124,8 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
                 await send_rendered(bot, tg_id, RenderedMessage(
                     part["text"],
                     tuple(tuple(tuple(button) for button in row) for row in part["buttons"]),
-                    photo_url=part.get("photo"), preview_url=part.get("preview")))
+                    photo_url=part.get("photo"), preview_url=part.get("preview")),
+                    silent=wanted.silent_digest)
                 await asyncio.to_thread(plans.part_sent, tg_id, plan)
             await asyncio.to_thread(plans.finish, tg_id, plan)
             if content is not None:    # a digest resumed after a crash is not logged again

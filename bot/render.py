@@ -21,6 +21,7 @@ from bot.zones import zone_name
 if TYPE_CHECKING:
     from recommender import Reason, Recommendation
     from recommender.taste import Taste
+    from bot.services.sync import Stage
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -511,3 +512,81 @@ def render_mutes(mutes: Sequence, lang: str) -> RenderedMessage:
                          zone=shorten(zone_name(mute.name or mute.key, lang), BUTTON_NAME_CHARS))
         rows.append(((label, f"{UNMUTE_PREFIX}:{int(mute.id)}"),))
     return RenderedMessage("\n".join(lines), tuple(rows))
+
+
+def render_stage(stage: "Stage", lang: str) -> str:
+    """A running sync's stage in words, e.g. "⏳ 正在训练你的模型：第 3 轮（最多 40 轮）"."""
+    if stage.name == "training" and not stage.total:
+        return text(lang, "progress_training_start")
+    try:
+        return text(lang, f"progress_{stage.name}", done=stage.done, total=stage.total)
+    except KeyError:
+        return text(lang, "progress_working")
+
+
+SETTINGS_PREFIX = "set"
+
+
+def _mark(chosen: bool, label: str) -> str:
+    """A settings button's label, with a tick when it is the current choice."""
+    return ("✓ " if chosen else "") + label
+
+
+def render_settings(view, lang: str, screen: str = "main") -> RenderedMessage:
+    """The /settings message (a ``bot.services.preferences.SettingsView``) on one screen:
+    "main" (every setting and its buttons), "time" (digest time presets), "zone" (time zone
+    presets), or "type_time" / "type_zone" (asking for a typed value). Button data: "set:<what>[:<value>]", see ``bot.handlers.settings``."""
+    from bot.services.preferences import LIST_SIZES, TIME_PRESETS, ZONE_PRESETS
+
+    settings, digest, zone = view.settings, view.digest, html.escape(view.zone)
+    on_off = {True: text(lang, "settings_on"), False: text(lang, "settings_off")}
+    if digest is None or digest.time_hhmm is None:
+        when = text(lang, "status_digest_off")
+    else:
+        when = text(lang, "status_digest_on", time=digest.time_hhmm, zone=zone)
+    parts = [text(lang, f"settings_part_{name}") for name, held in
+             (("hot", settings.digest_hot), ("explore", settings.digest_explore)) if held]
+    lines = [text(lang, "settings_title"),
+             text(lang, "settings_digest", digest=when),
+             text(lang, "settings_silent", state=on_off[settings.silent_digest]),
+             text(lang, "settings_size", n=settings.list_size),
+             text(lang, "settings_parts", parts=" + ".join(parts) or text(lang, "settings_none")),
+             text(lang, "settings_language",
+                  language=text(lang, f"settings_lang_{settings.language}"))]
+    back = (text(lang, "settings_back_button"), f"{SETTINGS_PREFIX}:main")
+    if screen == "time":
+        presets = [(("✓ " if digest and digest.time_hhmm == t else "") + t,
+                    f"{SETTINGS_PREFIX}:t:{t}") for t in TIME_PRESETS]
+        buttons = (tuple(presets[:3]), tuple(presets[3:]),
+                   ((text(lang, "settings_digest_off_button"), f"{SETTINGS_PREFIX}:t:off"),
+                    (text(lang, "settings_custom_button"), f"{SETTINGS_PREFIX}:t:custom")),
+                   (back,))
+        return RenderedMessage("\n".join([*lines, "", text(lang, "settings_pick_time",
+                                                            zone=zone)]), buttons)
+    if screen in ("type_time", "type_zone"):
+        return RenderedMessage("\n".join([*lines, "", text(lang, f"settings_{screen}")]),
+                               ((back,),))
+    if screen == "zone":
+        presets = [(("✓ " if view.zone == z else "") + z, f"{SETTINGS_PREFIX}:z:{z}")
+                   for z in ZONE_PRESETS]
+        buttons = (*(tuple(presets[i:i + 2]) for i in range(0, len(presets), 2)),
+                   ((text(lang, "settings_custom_button"), f"{SETTINGS_PREFIX}:z:custom"),
+                    back))
+        return RenderedMessage("\n".join([*lines, "", text(lang, "settings_pick_zone")]),
+                               buttons)
+    mark = _mark
+    buttons = (
+        ((text(lang, "settings_time_button"), f"{SETTINGS_PREFIX}:time"),
+         (text(lang, "settings_zone_button"), f"{SETTINGS_PREFIX}:zone")),
+        ((text(lang, "settings_silent_button", state=on_off[settings.silent_digest]),
+          f"{SETTINGS_PREFIX}:silent"),),
+        tuple((mark(settings.list_size == n, text(lang, "settings_size_button", n=n)),
+               f"{SETTINGS_PREFIX}:n:{n}") for n in LIST_SIZES),
+        ((mark(settings.digest_hot, "🔥 " + text(lang, "settings_part_hot")),
+          f"{SETTINGS_PREFIX}:part:hot"),
+         (mark(settings.digest_explore, "🧭 " + text(lang, "settings_part_explore")),
+          f"{SETTINGS_PREFIX}:part:explore")),
+        tuple((mark(settings.language == code, text(lang, f"settings_lang_{code}")),
+               f"{SETTINGS_PREFIX}:lang:{code}") for code in ("auto", "zh", "en")),
+    )
+    return RenderedMessage("\n".join(lines), buttons)

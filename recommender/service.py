@@ -25,6 +25,7 @@ import concurrent.futures
 import logging
 import multiprocessing
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,7 +42,7 @@ from recommender.results import RankedList, Recommendation, TrainingReport
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
 from recommender.training import TrainingData, TrainingResult, plan_path_for, vocab_path_for
-from recommender.worker import init_worker, run_training
+from recommender.worker import init_worker, read_progress, run_training
 from domain import Video
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,11 @@ ENTRY_BYTES = 100            # anything else: an entry of a set or dict
 # the process's RSS grows by ~1.7x what tracemalloc counts (pymalloc arenas, the freed rows of
 # each load): measured over 300 users ranked into an unbounded cache
 RSS_PER_ALLOCATED_BYTE = 1.7
+PROGRESS_POLL_S = 0.5       # how often a waiting training looks at its queue place / epochs
+QUEUED, TRAINING = "queued", "training"
+# progress(stage, done, total): (QUEUED, place in the queue, 0) while waiting for a worker,
+# (TRAINING, epochs done, epochs planned) once it runs (0, 0 while the worker starts)
+TrainingProgress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -180,6 +186,8 @@ class Recommender:
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_workers)
+        self._queue: list[int] = []   # users whose training waits for a worker, in order
+        self._queue_lock = threading.Lock()
         self._closed = False
         # called (from the ranking thread) with tg_id when a user's model file was damaged and
         # set aside; the bot schedules a retrain with it
@@ -210,11 +218,53 @@ class Recommender:
         for process in processes:
             process.join(timeout=5)
 
-    def train(self, tg_id: int) -> TrainingReport:
+    def _wait_for_slot(self, tg_id: int, progress: TrainingProgress | None) -> None:
+        """Take a worker slot, reporting the place in the queue while waiting."""
+        with self._queue_lock:
+            self._queue.append(tg_id)
+        try:
+            while not self._slots.acquire(timeout=PROGRESS_POLL_S if progress else None):
+                with self._queue_lock:
+                    place = self._queue.index(tg_id) + 1
+                progress(QUEUED, place, 0)
+        finally:
+            with self._queue_lock:
+                self._queue.remove(tg_id)
+
+    def _await_result(self, future: concurrent.futures.Future, progress_path: Path,
+                      progress: TrainingProgress | None) -> TrainingResult:
+        """The job's result, reporting its epochs (the last one also when the job ended
+        between two looks); TimeoutError past the cap plus grace."""
+        deadline = time.monotonic() + self.time_cap_s + STARTUP_GRACE_S
+        shown = None
+
+        def report_epochs() -> None:
+            nonlocal shown
+            epochs = read_progress(progress_path)
+            if progress and epochs is not None and epochs != shown:
+                shown = epochs
+                progress(TRAINING, *epochs)
+        if progress:
+            progress(TRAINING, 0, 0)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise concurrent.futures.TimeoutError()
+            try:
+                result = future.result(timeout=min(remaining, PROGRESS_POLL_S) if progress
+                                       else remaining)
+            except concurrent.futures.TimeoutError:
+                report_epochs()
+                continue
+            report_epochs()
+            return result
+
+    def train(self, tg_id: int, progress: TrainingProgress | None = None) -> TrainingReport:
         """Train the user's model in the worker and choose what serves; blocking.
 
         Too few engaged watches to train on: nothing starts, the content ranker keeps serving and
-        the report says why (the same figures /status shows).
+        the report says why (the same figures /status shows). ``progress`` (called from this
+        thread) hears the place in the queue and the epochs (see TrainingProgress).
         """
         behaviour = self.storage.load_behaviour(tg_id)
         n_records = len(behaviour)
@@ -231,29 +281,43 @@ class Recommender:
         previous = self.storage.latest_model(tg_id)
         previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
         out_dir = self.storage.model_dir(tg_id)
-        with self._slots:  # the timeout below then counts this job's run time only
-            try:
-                future = self._pool().submit(run_training, data, str(out_dir), self.seed,
-                                             self.time_cap_s, previous_path)
-            except RuntimeError as exc:  # closed, or a broken pool that cannot take jobs
-                logger.warning("training of user %s not started: %s", tg_id, exc)
+        progress_path = out_dir / "training-progress.json"
+        progress_path.unlink(missing_ok=True)
+        self._wait_for_slot(tg_id, progress)
+        try:
+            return self._train_in_slot(tg_id, data, out_dir, previous_path, progress_path,
+                                       progress, n_records)
+        finally:
+            self._slots.release()
+            progress_path.unlink(missing_ok=True)
+
+    def _train_in_slot(self, tg_id: int, data: TrainingData, out_dir: Path,
+                       previous_path: str | None, progress_path: Path,
+                       progress: TrainingProgress | None, n_records: int) -> TrainingReport:
+        """The training job once a worker slot is held (see ``train``)."""
+        try:
+            future = self._pool().submit(run_training, data, str(out_dir), self.seed,
+                                         self.time_cap_s, previous_path,
+                                         str(progress_path) if progress else None)
+        except RuntimeError as exc:  # closed, or a broken pool that cannot take jobs
+            logger.warning("training of user %s not started: %s", tg_id, exc)
+            self._kill_pool()
+            return TrainingReport(n_records, False, {}, "training could not start")
+        try:
+            result = self._await_result(future, progress_path, progress)
+        except concurrent.futures.TimeoutError:
+            logger.warning("training of user %s overran its time cap; worker terminated",
+                           tg_id)
+            self._kill_pool()
+            return TrainingReport(n_records, False, {},
+                                  "training timed out; the previous model stays")
+        except Exception as exc:  # a crashed worker or a bug in the job: keep the old model
+            logger.exception("training of user %s failed", tg_id)
+            if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
                 self._kill_pool()
-                return TrainingReport(n_records, False, {}, "training could not start")
-            try:
-                result: TrainingResult = future.result(timeout=self.time_cap_s + STARTUP_GRACE_S)
-            except concurrent.futures.TimeoutError:
-                logger.warning("training of user %s overran its time cap; worker terminated",
-                               tg_id)
-                self._kill_pool()
-                return TrainingReport(n_records, False, {},
-                                      "training timed out; the previous model stays")
-            except Exception as exc:  # a crashed worker or a bug in the job: keep the old model
-                logger.exception("training of user %s failed", tg_id)
-                if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
-                    self._kill_pool()
-                return TrainingReport(n_records, False, {},
-                                      f"training failed ({type(exc).__name__}); "
-                                      "the previous model stays")
+            return TrainingReport(n_records, False, {},
+                                  f"training failed ({type(exc).__name__}); "
+                                  "the previous model stays")
         if not result.accepted or not result.model_path:
             return TrainingReport(n_records, False, result.metrics, result.message)
         self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)

@@ -7,9 +7,10 @@ and per-user model directories in storage/files.py.
 from storage.errors import (CredentialsUnreadable, KeyMissing, SchemaVersionError,
                             StorageClosed, StorageError)
 from storage.crypto import load_or_create_key
-from storage.db import DigestSetting, ModelRecord, MuteRecord, Storage, UserRecord
+from storage.db import DigestSetting, ModelRecord, MuteRecord, Storage, UserRecord, UserSettings
 
 __all__ = [
-    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "MuteRecord", "load_or_create_key",
+    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "MuteRecord", "UserSettings",
+    "load_or_create_key",
     "StorageError", "CredentialsUnreadable", "KeyMissing", "SchemaVersionError", "StorageClosed",
 ]

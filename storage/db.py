@@ -92,6 +92,19 @@ class MuteRecord:
 MUTE_KINDS = ("author", "zone")
 
 
+@dataclass(frozen=True)
+class UserSettings:
+    """A user's /settings: digest sent silently, list size, the digest's lists, language
+    ("auto" = the Telegram client's, "zh", "en"). The defaults are what a user never asked
+    for gets."""
+
+    silent_digest: bool = False
+    list_size: int = 10
+    digest_hot: bool = True
+    digest_explore: bool = True
+    language: str = "auto"
+
+
 def _check_tg_id(tg_id: int) -> int:
     if isinstance(tg_id, bool) or not isinstance(tg_id, int):
         raise TypeError("tg_id must be an int")
@@ -606,6 +619,32 @@ class Storage:
             conn.execute("INSERT INTO digest (tg_id, time_hhmm, timezone) VALUES (?, ?, ?) "
                          "ON CONFLICT (tg_id) DO UPDATE SET time_hhmm = excluded.time_hhmm, "
                          "timezone = excluded.timezone", (tg_id, time_hhmm, timezone))
+
+    def get_settings(self, tg_id: int) -> UserSettings:
+        """The user's settings (the defaults when they never changed one)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT silent_digest, list_size, digest_hot, digest_explore, "
+                               "language FROM user_settings WHERE tg_id = ?",
+                               (_check_tg_id(tg_id),)).fetchone()
+        if row is None:
+            return UserSettings()
+        return UserSettings(bool(row[0]), int(row[1]), bool(row[2]), bool(row[3]), row[4])
+
+    def save_settings(self, tg_id: int, settings: UserSettings) -> None:
+        """Store the user's settings (creating the user row when needed); ValueError for a
+        value out of range."""
+        if not 1 <= settings.list_size <= 20 or settings.language not in ("auto", "zh", "en"):
+            raise ValueError("list size must be 1..20 and language auto, zh or en")
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute(
+                "INSERT INTO user_settings (tg_id, silent_digest, list_size, digest_hot, "
+                "digest_explore, language) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tg_id) DO "
+                "UPDATE SET silent_digest = excluded.silent_digest, list_size = "
+                "excluded.list_size, digest_hot = excluded.digest_hot, digest_explore = "
+                "excluded.digest_explore, language = excluded.language",
+                (tg_id, int(settings.silent_digest), settings.list_size,
+                 int(settings.digest_hot), int(settings.digest_explore), settings.language))
 
     def get_digest(self, tg_id: int) -> DigestSetting | None:
         """The user's digest setting, or None if they never set one."""

@@ -166,6 +166,19 @@ MIGRATIONS: tuple[Migration, ...] = (
                UNIQUE (tg_id, kind, key)
            )""",
     ),
+    # 8: the user's /settings (digest time and zone stay in ``digest``): silent digest, list
+    # size, which lists the digest holds, language ("auto" = the Telegram client's)
+    (
+        """CREATE TABLE user_settings (
+               tg_id          INTEGER PRIMARY KEY REFERENCES users(tg_id) ON DELETE CASCADE,
+               silent_digest  INTEGER NOT NULL DEFAULT 0 CHECK (silent_digest IN (0, 1)),
+               list_size      INTEGER NOT NULL DEFAULT 10 CHECK (list_size BETWEEN 1 AND 20),
+               digest_hot     INTEGER NOT NULL DEFAULT 1 CHECK (digest_hot IN (0, 1)),
+               digest_explore INTEGER NOT NULL DEFAULT 1 CHECK (digest_explore IN (0, 1)),
+               language       TEXT    NOT NULL DEFAULT 'auto'
+                              CHECK (language IN ('auto', 'zh', 'en'))
+           )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

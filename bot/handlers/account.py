@@ -1,4 +1,4 @@
-"""/status, /sync and /logout."""
+"""/status and /sync."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,8 +8,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.handlers.common import escape, lang_of, reply
-from bot.jobs import unschedule_digest
-from bot.render import render_mutes, render_serving
+from bot.render import render_mutes, render_serving, render_stage, render_taste
 from bot.services.users import LOGGED_IN, LOGIN_EXPIRED, StatusReport
 from bot.sync_report import sync_and_report
 from bot.texts import text
@@ -56,6 +55,10 @@ def render_status(report: StatusReport, lang: str, default_zone: str) -> str:
     if report.shown:
         message += "\n" + text(lang, "status_hits", hits=report.hits, shown=report.shown,
                                 percent=round(100 * report.hits / report.shown))
+    if report.running is not None:
+        message += "\n" + text(lang, "status_running", stage=render_stage(report.running, lang))
+    if report.taste is not None:  # the ranker serving is named in the Ranking line above
+        message += "\n\n" + render_taste(report.taste, lang)
     return message
 
 
@@ -64,15 +67,16 @@ async def status_command(update: Update, context: BotContext) -> None:
     the mutes, if any, with a button each to bring one back."""
     svc = context.services
     report = await svc.users.status(update.effective_user.id)
-    await reply(update, render_status(report, lang_of(update), svc.settings.timezone))
+    lang = lang_of(update, context)
+    await reply(update, render_status(report, lang, svc.settings.timezone))
     if report.mutes:  # what the user left out of their lists, with "bring back" buttons
-        mutes = render_mutes(report.mutes, lang_of(update))
+        mutes = render_mutes(report.mutes, lang)
         await reply(update, mutes.text, reply_markup=mutes.reply_markup())
 
 
 async def sync_command(update: Update, context: BotContext) -> None:
     """Re-sync and retrain now (in the background)."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     if await svc.accounts.stored(tg_id) is None:
         await reply(update, text(lang, "login_needed_sync"))
         return
@@ -80,20 +84,7 @@ async def sync_command(update: Update, context: BotContext) -> None:
     if running_s is not None:
         await reply(update, text(lang, "sync_busy", seconds=int(running_s)))
         return
-    svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang),
+    # the status message (header, then each stage, then the outcome) is sent by the task
+    svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang,
+                                         header=text(lang, "sync_started")),
                          name=f"sync:{tg_id}")
-    await reply(update, text(lang, "sync_started"))
-
-
-async def logout_command(update: Update, context: BotContext) -> None:
-    """Sign the Bilibili web session out (best effort), then erase everything of the user:
-    credentials, behaviour, feedback, models, schedule."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
-    svc.logins.cancel(tg_id)
-    unschedule_digest(context.job_queue, tg_id)
-    signed_out = await svc.users.log_out(tg_id)
-    message = text(lang, "logout_done")
-    if signed_out is not None:
-        message += "\n" + text(lang, "logout_bilibili_done" if signed_out
-                                else "logout_bilibili_kept")
-    await reply(update, message)

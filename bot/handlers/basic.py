@@ -1,4 +1,4 @@
-"""/start, /help, unknown commands, buttons nobody handles, and noticing a user is back."""
+"""/help, unknown commands, buttons nobody handles, and noticing a user is back."""
 from __future__ import annotations
 
 from telegram import Update
@@ -11,18 +11,18 @@ from bot.texts import text
 
 async def help_command(update: Update, context: BotContext) -> None:
     """What the bot does and every command, in the user's language."""
-    await reply(update, text(lang_of(update), "help"))
+    await reply(update, text(lang_of(update, context), "help"))
 
 
 async def unknown(update: Update, context: BotContext) -> None:
     """Anything else: a short hint towards /help."""
     if update.effective_chat is not None:
-        await reply(update, text(lang_of(update), "unknown_command"))
+        await reply(update, text(lang_of(update, context), "unknown_command"))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """A button whose data no handler knows (an old keyboard)."""
-    await update.callback_query.answer(text(lang_of(update), "fb_bad"))
+    await update.callback_query.answer(text(lang_of(update, context), "fb_bad"))
 
 
 async def user_is_back(update: Update, context: BotContext) -> None:

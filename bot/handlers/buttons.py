@@ -66,7 +66,7 @@ async def answer_tap(query: CallbackQuery, keyboard: ListKeyboard, tap: fb.Tap,
 
 async def vote_button(update: Update, context: BotContext) -> None:
     """👍/👎: stored, or undone when tapped again; the keyboard shows the choice."""
-    query, lang = update.callback_query, lang_of(update)
+    query, lang = update.callback_query, lang_of(update, context)
     parsed = parse_feedback_data(query.data)
     if parsed is None:
         await query.answer(text(lang, "fb_bad"))
@@ -80,7 +80,7 @@ async def vote_button(update: Update, context: BotContext) -> None:
 
 async def menu_button(update: Update, context: BotContext) -> None:
     """⋯: open (or close) the entry's "fewer from this UP主 / zone" menu."""
-    query, lang = update.callback_query, lang_of(update)
+    query, lang = update.callback_query, lang_of(update, context)
     bvid = parse_menu_data(query.data)
     if bvid is None:
         await query.answer(text(lang, "fb_bad"))
@@ -93,7 +93,7 @@ async def menu_button(update: Update, context: BotContext) -> None:
 
 async def mute_button(update: Update, context: BotContext) -> None:
     """"Fewer from this UP主 / zone": muted, or unmuted when it was."""
-    query, lang = update.callback_query, lang_of(update)
+    query, lang = update.callback_query, lang_of(update, context)
     parsed = parse_mute_data(query.data)
     if parsed is None:
         await query.answer(text(lang, "fb_bad"))
@@ -106,7 +106,7 @@ async def mute_button(update: Update, context: BotContext) -> None:
 
 async def unmute_button(update: Update, context: BotContext) -> None:
     """An unmute button under /status's mutes: the mute goes, the list of mutes is redrawn."""
-    query, lang = update.callback_query, lang_of(update)
+    query, lang = update.callback_query, lang_of(update, context)
     mute_id = parse_unmute_data(query.data)
     if mute_id is None:
         await query.answer(text(lang, "fb_bad"))

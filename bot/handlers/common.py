@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import html
 
+from typing import TYPE_CHECKING
+
 from telegram import Update
 
 from bot.texts import language_for
 
+if TYPE_CHECKING:
+    from bot.context import BotContext
 
-def lang_of(update: Update) -> str:
-    """The language of the update's user: "en" for English clients, else "zh"."""
+
+def lang_of(update: Update, context: "BotContext | None" = None) -> str:
+    """The language of the update's user: the one chosen in /settings (with context), else
+    "en" for English clients and "zh" for everyone else."""
     user = update.effective_user
+    if context is not None and user is not None:
+        chosen = context.services.preferences.language(user.id)
+        if chosen is not None:
+            return chosen
     return language_for(user.language_code if user else None)
 
 

@@ -12,7 +12,7 @@ from bot.texts import text
 
 async def digest_command(update: Update, context: BotContext) -> None:
     """Show the digest setting, set a daily time (and zone), or turn it off."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     try:
         request = parse_digest(context.args, svc.settings.timezone)
     except ArgumentError as exc:

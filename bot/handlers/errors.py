@@ -24,6 +24,6 @@ async def error_handler(update: object, context: BotContext) -> None:
                  update_id, user_id, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await reply(update, fault_text(error, lang_of(update)))
+            await reply(update, fault_text(error, lang_of(update, context)))
         except TelegramError as exc:
             logger.warning("could not tell user %s about the error: %s", user_id, exc)

@@ -6,12 +6,12 @@ from typing import Awaitable, Callable
 
 from telegram import Update
 
-from bot.args import ArgumentError, parse_count
+from bot.args import DEFAULT_COUNT, ArgumentError, parse_count
 from bot.context import BotContext
 from bot.faults import SERVICE_ERRORS, fault_text
 from bot.handlers.common import escape, lang_of, reply
 from bot.handlers.privacy import private_link
-from bot.sending import send_list
+from bot.sending import send_list, show_typing
 from bot.services.lists import ListResult
 from bot.texts import text
 
@@ -19,17 +19,19 @@ logger = logging.getLogger(__name__)
 
 
 async def _list_or_reply(update: Update, context: BotContext, command: str,
-                         make: Callable[[int], Awaitable[ListResult]], *,
+                         make: Callable[[int | None], Awaitable[ListResult]], *,
                          login_needed: str = "login_needed_sync") -> ListResult | None:
-    """Parse the command's [n] and make the list; None after telling the user what was wrong
-    (a bad count, or a failed service call in ``fault_text``'s words)."""
-    lang = lang_of(update)
+    """Parse the command's [n] (None when absent: the user's list size) and make the list;
+    None after telling the user what was wrong (a bad count, or a failed service call in
+    ``fault_text``'s words)."""
+    lang = lang_of(update, context)
     try:
-        n = parse_count(context.args)
+        n = parse_count(context.args, default=None)
     except ArgumentError as exc:
         values = {key: escape(value) for key, value in exc.values.items()}
         await reply(update, text(lang, exc.key, command=command, **values))
         return None
+    await show_typing(context.bot, update.effective_chat.id)
     try:
         return await make(n)
     except SERVICE_ERRORS as exc:
@@ -41,7 +43,7 @@ async def _list_or_reply(update: Update, context: BotContext, command: str,
 
 async def hot_command(update: Update, context: BotContext) -> None:
     """/hot [n]: the popular list ranked for the user (quality order before login)."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     result = await _list_or_reply(update, context, "hot",
                                   lambda n: svc.lists.hot_for_user(tg_id, n, lang))
     if result is None:
@@ -55,9 +57,9 @@ async def hot_command(update: Update, context: BotContext) -> None:
 async def group_hot(update: Update, context: BotContext) -> None:
     """/hot [n] in a group: the non-personal quality order, no feedback buttons, and a link to
     the personal ranking in the private chat."""
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     result = await _list_or_reply(update, context, "hot",
-                                  lambda n: context.services.lists.hot(None, n))
+                                  lambda n: context.services.lists.hot(None, n or DEFAULT_COUNT))
     if result is None:
         return
     link = escape(private_link(context, "hot"))
@@ -68,7 +70,7 @@ async def group_hot(update: Update, context: BotContext) -> None:
 
 async def explore_command(update: Update, context: BotContext) -> None:
     """/explore [n]: the user's own feed ranked for them; needs a login."""
-    svc, lang, tg_id = context.services, lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     result = await _list_or_reply(update, context, "explore",
                                   lambda n: svc.lists.explore(tg_id, n),
                                   login_needed="login_needed_explore")

@@ -2,7 +2,7 @@
 
 One login per user at a time (a new /login cancels the old one). On success the credentials are
 stored (with refresh_token), the user is greeted by their Bilibili name, and sync + training run
-in the background, ending with a "model ready" message.
+in the background; the greeting is edited through their stages and ends as "model ready".
 """
 from __future__ import annotations
 
@@ -42,13 +42,13 @@ def qr_png(url: str) -> bytes:
 
 async def login_command(update: Update, context: BotContext) -> None:
     """/login: start (or restart) the user's QR login."""
-    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update))
+    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update, context))
 
 
 async def new_code_button(update: Update, context: BotContext) -> None:
     """The "new QR code" button under an expired code."""
     await update.callback_query.answer()
-    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update))
+    start_login(context, update.effective_user.id, update.effective_chat.id, lang_of(update, context))
 
 
 def start_login(context: BotContext, tg_id: int, chat_id: int, lang: str) -> None:
@@ -145,5 +145,7 @@ async def _complete_login(svc: BotServices, bot: Bot, tg_id: int, chat_id: int, 
                           creds: Credentials) -> None:
     """Store the login, greet the user, start sync + training in the background."""
     name = await svc.users.complete_login(tg_id, lang, creds)
-    await bot.send_message(chat_id, text(lang, "greeting", name=html.escape(name)))
-    svc.background.spawn(sync_and_report(svc, bot, tg_id, chat_id, lang), name=f"sync:{tg_id}")
+    greeting = text(lang, "greeting", name=html.escape(name))
+    message = await bot.send_message(chat_id, greeting)
+    svc.background.spawn(sync_and_report(svc, bot, tg_id, chat_id, lang, header=greeting,
+                                         message_id=message.message_id), name=f"sync:{tg_id}")

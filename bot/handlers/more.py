@@ -21,7 +21,7 @@ TOASTS = {"expired": "more_expired", "stale": "more_stale", MORE_EXHAUSTED: "mor
 
 async def more_button(update: Update, context: BotContext) -> None:
     """▶: send the next batch of the list (see module doc)."""
-    query, lang, tg_id = update.callback_query, lang_of(update), update.effective_user.id
+    query, lang, tg_id = update.callback_query, lang_of(update, context), update.effective_user.id
     parsed = parse_more_data(query.data)
     if parsed is None:
         await query.answer(text(lang, "fb_bad"))

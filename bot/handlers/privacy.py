@@ -20,7 +20,8 @@ from bot.handlers.common import lang_of, reply
 from bot.texts import text
 
 # the commands that touch an account; each is also a deep-link start parameter
-ACCOUNT_COMMANDS = ("login", "status", "sync", "logout", "digest", "explore", "hot")
+ACCOUNT_COMMANDS = ("login", "status", "sync", "logout", "digest", "explore", "hot",
+                    "settings", "taste")
 Handler = Callable[[Update, BotContext], Awaitable[None]]
 
 
@@ -38,7 +39,7 @@ async def point_to_private(update: Update, context: BotContext,
                            command: str) -> None:
     """The group/channel answer: a note and a button to the private chat (a button press gets
     the note as its answer, opening the link)."""
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     link = private_link(context, command)
     if update.callback_query is not None:
         await update.callback_query.answer(text(lang, "private_only_button"), url=link)

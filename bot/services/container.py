@@ -16,7 +16,9 @@ from bot.services.executors import BilibiliCalls
 from bot.services.feedback import FeedbackService
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
+from bot.services.preferences import Preferences
 from bot.services.sync import SyncService
+from bot.services.taste import Tastes
 from bot.services.users import Users
 from bot.settings import Settings
 from storage import Storage
@@ -116,6 +118,8 @@ class BotServices:
     eraser: UserEraser
     calls: BilibiliCalls
     feedback: FeedbackService
+    preferences: Preferences
+    tastes: Tastes
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -143,6 +147,10 @@ class BotServices:
                            history_cap=settings.history_cap, enricher=enricher,
                            popular=popular, eraser=eraser)
         digests = DigestService(storage, lists, default_zone=settings.timezone)
-        users = Users(storage, bilibili, calls, recommender, accounts, sync, eraser)
+        tastes = Tastes(storage, popular, recommender)
+        users = Users(storage, bilibili, calls, recommender, accounts, sync, eraser, tastes)
+        preferences = Preferences(storage, digests, default_zone=settings.timezone)
+        eraser.register(preferences.forget)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests, users, eraser, calls, FeedbackService(storage, lists))
+                   digests, users, eraser, calls, FeedbackService(storage, lists), preferences,
+                   tastes)

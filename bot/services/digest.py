@@ -71,12 +71,10 @@ class DigestContent:
 class DigestService:
     """The user's digest setting; prepares digests and records them as sent."""
 
-    def __init__(self, storage: Storage, lists: ListService, *, default_zone: str,
-                 size: int = 10) -> None:
+    def __init__(self, storage: Storage, lists: ListService, *, default_zone: str) -> None:
         self.storage = storage
         self.lists = lists
         self.default_zone = default_zone
-        self.size = size
         self.plans = DigestPlans(storage)
 
     async def show(self, tg_id: int) -> DigestSetting | None:
@@ -134,21 +132,26 @@ class DigestService:
             await asyncio.to_thread(self.storage.set_digest_paused, tg_id, True)
 
     async def prepare(self, tg_id: int, date_iso: str) -> DigestContent:
-        """Both lists without anything an earlier digest pushed. LoginExpired propagates."""
+        """The lists the user's /settings ask for (hot, explore, both; of their list size)
+        without anything an earlier digest pushed. LoginExpired propagates."""
         sent = frozenset(await asyncio.to_thread(self.storage.sent_bvids, tg_id, DIGEST_CHANNEL))
+        wanted = await asyncio.to_thread(self.storage.get_settings, tg_id)
+        size = wanted.list_size
         faults: list[BilibiliError] = []
         hot: ListResult | None = None
         try:
-            hot = self.lists.continued(
-                tg_id, await self.lists.hot(tg_id, self.size, exclude=sent), tg_id, self.size,
-                DIGEST_CHANNEL)
+            if wanted.digest_hot:
+                hot = self.lists.continued(
+                    tg_id, await self.lists.hot(tg_id, size, exclude=sent), tg_id, size,
+                    DIGEST_CHANNEL)
         except BilibiliError as exc:
             faults.append(exc)
         in_hot = frozenset(item.video.bvid for item in hot.items) if hot else frozenset()
         explore: ListResult | None = None
         try:
-            explore = await self.lists.explore(tg_id, self.size, exclude=sent | in_hot,
-                                               pages=2, log_channel=DIGEST_CHANNEL)
+            if wanted.digest_explore:
+                explore = await self.lists.explore(tg_id, size, exclude=sent | in_hot,
+                                                   pages=2, log_channel=DIGEST_CHANNEL)
         except LoginRequired:
             explore = None
         except BilibiliError as exc:

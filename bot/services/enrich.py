@@ -79,9 +79,11 @@ class Enricher:
         self._offload = offload
 
     async def enrich(self, tg_id: int, videos: Iterable[Video], *,
-                     still_wanted: Callable[[], bool] = lambda: True) -> Enrichment:
+                     still_wanted: Callable[[], bool] = lambda: True,
+                     progress: Callable[[int, int], None] | None = None) -> Enrichment:
         """The records with counts filled where Bilibili has them; stops early once
-        still_wanted() is False (the user logged out)."""
+        still_wanted() is False (the user logged out). progress(done, total) hears how many
+        of the videos to look up were asked about, before and after each request."""
         result = Enrichment(merge_by_bvid(videos))
         lacking = list(dict.fromkeys(v.aid for v in result.videos if v.view is None and v.aid > 0))
         if not lacking or not self.cap:
@@ -90,6 +92,8 @@ class Enricher:
         todo = [aid for aid in lacking if aid not in known][:self.cap]
         stats: dict[int, VideoStats] = {}
         for start in range(0, len(todo), self.chunk):
+            if progress is not None:
+                progress(start, len(todo))
             if start:
                 await self._pause()
             if not still_wanted():
@@ -107,6 +111,8 @@ class Enricher:
                 logger.warning("user %s: counts of %d videos not read: %s", tg_id, len(chunk),
                                exc)
                 result.failed += chunk
+        if progress is not None and not result.stopped:
+            progress(len(todo), len(todo))
         result.found = [aid for aid, s in stats.items() if not s.gone]
         result.gone = [aid for aid, s in stats.items() if s.gone]
         result.videos = [apply_stats(v, stats[v.aid]) if v.aid in stats else v

@@ -127,10 +127,18 @@ class ListService:
         logger.info("user %s gave %+d to %s", tg_id, value, bvid)
         return True
 
-    async def hot_for_user(self, tg_id: int, n: int, lang: str) -> ListResult:
-        """/hot for a user in their private chat: ranked for them when known (quality order
-        before), ``logged_in`` set. A user seen for the first time gets a row, so the list's
-        buttons record for them; that first list is not logged as shown."""
+    async def list_size(self, tg_id: int, n: int | None) -> int:
+        """n, or the user's list size from /settings when n is None."""
+        if n is not None:
+            return n
+        return (await asyncio.to_thread(self.storage.get_settings, tg_id)).list_size
+
+    async def hot_for_user(self, tg_id: int, n: int | None, lang: str) -> ListResult:
+        """/hot for a user in their private chat (n None: their list size): ranked for them
+        when known (quality order before), ``logged_in`` set. A user seen for the first time
+        gets a row, so the list's buttons record for them; that first list is not logged as
+        shown."""
+        n = await self.list_size(tg_id, n)
         user = await asyncio.to_thread(self.storage.get_user, tg_id)
         logged_in = user is not None and (await self.accounts.stored(tg_id)) is not None
         result = await self.hot(tg_id if user else None, n)
@@ -150,13 +158,15 @@ class ListService:
                           source=ListSource("hot", self._shared(snapshot.videos),
                                             frozenset(exclude)))
 
-    async def explore(self, tg_id: int, n: int, *, exclude: frozenset[str] = frozenset(),
-                      pages: int = 1, log_channel: str = "explore") -> ListResult:
-        """The user's feed ranked for them, with a cursor whose batches are logged on
-        ``log_channel``; LoginRequired/LoginExpired without a login.
+    async def explore(self, tg_id: int, n: int | None, *,
+                      exclude: frozenset[str] = frozenset(), pages: int = 1,
+                      log_channel: str = "explore") -> ListResult:
+        """The user's feed ranked for them (n None: their list size), with a cursor whose
+        batches are logged on ``log_channel``; LoginRequired/LoginExpired without a login.
 
         One feed page (30 videos) answers most requests; when filtering leaves fewer than n,
         one more page is fetched (Bilibili's feed gives fresh videos on every call)."""
+        n = await self.list_size(tg_id, n)
         try:
             feed = await self._feed(tg_id, pages)
             skip = set(exclude)

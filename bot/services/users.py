@@ -16,12 +16,14 @@ from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts
 from bot.services.erase import UserEraser
 from bot.services.executors import BilibiliCalls
-from bot.services.sync import SyncService
+from bot.services.sync import Stage, SyncService
+from bot.services.taste import Tastes
 from storage import DigestSetting, MuteRecord, Storage
 from domain import Credentials
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommender
+    from recommender.taste import Taste
 
 logger = logging.getLogger(__name__)
 HIT_RATE_DAYS = 7
@@ -32,8 +34,10 @@ LOGGED_IN, LOGIN_EXPIRED, LOGGED_OUT = "logged_in", "expired", "logged_out"
 class StatusReport:
     """What /status shows: login state (LOGGED_IN, LOGIN_EXPIRED or LOGGED_OUT) and the
     Bilibili name, records held, what serves (``Recommender.serving_summary``), when the model
-    was trained, the digest setting and the last HIT_RATE_DAYS days' hits of shown videos;
-    ``mutes`` what the user left out of their lists ("fewer from this UP主 / zone")."""
+    was trained, the digest setting, the last HIT_RATE_DAYS days' hits of shown videos, the
+    stage of a sync or training running now (None when none runs), the user's taste (None
+    without records) and ``mutes``, what the user left out of their lists ("fewer from this
+    UP主 / zone")."""
 
     login: str
     name: str
@@ -43,6 +47,8 @@ class StatusReport:
     digest: DigestSetting | None
     hits: int
     shown: int
+    running: Stage | None = None
+    taste: Taste | None = None
     mutes: tuple[MuteRecord, ...] = ()
 
 
@@ -71,6 +77,7 @@ class Users:
     accounts: Accounts
     sync: SyncService
     eraser: UserEraser
+    tastes: Tastes
 
     async def complete_login(self, tg_id: int, lang: str, creds: Credentials) -> str:
         """Store a confirmed login (another Bilibili account than before first erases the old
@@ -117,10 +124,18 @@ class Users:
         serving = await asyncio.to_thread(self.recommender.serving_summary, tg_id)
         digest = await asyncio.to_thread(self.storage.get_digest, tg_id)
         hits, shown = await asyncio.to_thread(recent_hits, self.storage, tg_id, time.time())
+        taste = await self.tastes.taste(tg_id) if records else None
         mutes = await asyncio.to_thread(self.storage.load_mutes, tg_id)
         return StatusReport(login, str(user.uname or user.mid), records, serving,
                             model.trained_at if model else None, digest, hits, shown,
-                            tuple(mutes))
+                            self.sync.stage(tg_id), taste, tuple(mutes))
+
+    async def logged_in_name(self, tg_id: int) -> str | None:
+        """The Bilibili name (or mid) of a logged-in user; None without a readable login."""
+        if await self.accounts.stored(tg_id) is None:
+            return None
+        user = await asyncio.to_thread(self.storage.get_user, tg_id)
+        return str(user.uname or user.mid) if user else None
 
     async def log_out(self, tg_id: int) -> bool | None:
         """Stop the user's sync, sign the Bilibili web session out (best effort, see

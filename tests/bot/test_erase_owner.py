@@ -54,7 +54,7 @@ def test_logout_leaves_no_row_file_or_memory_of_the_user(tg, fake, start_bot, en
     erased: list[int] = []
     runner.call(lambda: svc.eraser.register(erased.append))
 
-    chat.ask("/logout", "已退出")
+    chat.log_out()
 
     assert erased == [USER]
     assert set(rows_holding(data_dir, USER).values()) == {0}
@@ -69,6 +69,7 @@ def test_logout_leaves_no_row_file_or_memory_of_the_user(tg, fake, start_bot, en
     assert runner.call(lambda: svc.lists.cursors.videos(USER)) == []
     assert USER not in runner.call(lambda: svc.accounts._checked_at)
     assert USER not in runner.call(lambda: svc.recommender._cache._users)
+    assert USER not in runner.call(lambda: svc.preferences._languages)
 
 
 def test_login_with_another_account_forgets_the_old_one_through_the_eraser(tg, fake,

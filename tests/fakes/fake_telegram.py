@@ -15,8 +15,8 @@ size, "message is not modified", unknown messages and chats. Tests drive it as t
 
 Driving API: send_command / send_text / press_button / add_user / block_bot (the user's side);
 messages(chat_id) -> [Message] (text, plain_text, entities, photo bytes, photo_url, link_preview,
-parse_mode, reply_markup, sent_at, edited, deleted, history), wait_for, dump, callback_answers,
-calls / calls_to, commands (what the bot did); fail_next / slow_next / unreachable_url (faults).
+disable_notification, parse_mode, reply_markup, sent_at, edited, deleted, history), wait_for,
+dump, callback_answers, chat_actions, calls / calls_to, commands (what the bot did); fail_next / slow_next / unreachable_url (faults).
 A request the fake cannot handle is answered 500 and its traceback printed (pytest shows it with
 the failure).
 
@@ -53,6 +53,9 @@ NOT_MODIFIED = ("message is not modified: specified new message content and repl
                 "exactly the same as a current content and reply markup of the message")
 STALE_QUERY = "query is too old and response timeout expired or query ID is invalid"
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+CHAT_ACTIONS = ("typing", "upload_photo", "record_video", "upload_video", "record_voice",
+                "upload_voice", "upload_document", "choose_sticker", "find_location",
+                "record_video_note", "upload_video_note")
 
 
 def utf16_length(text: str) -> int:
@@ -366,6 +369,7 @@ class Message:
     photo_size: tuple[int, int] | None = None
     photo_url: str | None = None          # the HTTP URL the photo was sent as, if it was
     link_preview: dict | None = None      # the link_preview_options of a text message
+    disable_notification: bool = False    # sent silently (the user gets no sound)
     edited: bool = False
     edited_at: float | None = None
     deleted: bool = False
@@ -409,6 +413,15 @@ class CallbackAnswer:
     text: str | None
     show_alert: bool
     url: str | None
+    at: float
+
+
+@dataclass
+class ChatAction:
+    """One successful sendChatAction call (the "typing…" indicator and the like)."""
+
+    chat_id: int
+    action: str
     at: float
 
 
@@ -526,6 +539,7 @@ class FakeTelegram:
         self._descriptions: dict[tuple[str, str], str] = {}
         self._calls: list[ApiCall] = []
         self._answers: list[CallbackAnswer] = []
+        self._chat_actions: list[ChatAction] = []
         self._stopping = False
         self._connections: set[socket.socket] = set()
         self._server: ThreadingHTTPServer | None = None
@@ -712,6 +726,12 @@ class FakeTelegram:
         """Every successful answerCallbackQuery call, in order."""
         with self._cond:
             return list(self._answers)
+
+    @property
+    def chat_actions(self) -> list[ChatAction]:
+        """Every successful sendChatAction call, in order."""
+        with self._cond:
+            return list(self._chat_actions)
 
     @property
     def calls(self) -> list[ApiCall]:
@@ -1057,7 +1077,8 @@ class FakeTelegram:
                 photo_file_id=photo[0] if photo else None,
                 photo_size=(photo[2], photo[3]) if photo else None,
                 photo_url=self._file_urls.get(photo[0]) if photo else None,
-                link_preview=None if photo else self._link_preview(params))
+                link_preview=None if photo else self._link_preview(params),
+                disable_notification=params.bool("disable_notification"))
             self._bot_messages.setdefault(user.id, {})[message.message_id] = message
             return self._message_to_api(message)
 
@@ -1269,6 +1290,17 @@ class FakeTelegram:
                 str(params.get("callback_query_id")), user_id, message_id, data,
                 None if text is None else str(text), params.bool("show_alert"),
                 params.get("url"), time.time()))
+        return True
+
+    def _api_sendchataction(self, params: "_Params") -> bool:
+        with self._cond:
+            user = self._chat_user(params)
+            action = params.get("action")
+            if action not in CHAT_ACTIONS:
+                raise _bad_request("wrong parameter action in request")
+            if user.blocked_bot:
+                raise TelegramApiError(403, "Forbidden: bot was blocked by the user")
+            self._chat_actions.append(ChatAction(user.id, action, time.time()))
         return True
 
     def _api_getchat(self, params: "_Params") -> dict:

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto,
                       Update)
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes)
 
@@ -565,3 +565,24 @@ def test_group_and_channel_updates_have_the_bot_api_shapes(tg):
     assert [m.text for m in tg.messages(-1001)] == ["hi"]
     with pytest.raises(ValueError):
         tg.add_group(5, "positive id")
+
+
+def test_chat_actions_are_recorded_and_checked_like_telegram(tg):
+    tg.send_command(USER, "/start")
+    assert run(call_bot(tg, lambda bot: bot.send_chat_action(USER, "typing"))) is True
+    with pytest.raises(BadRequest, match="(?i)wrong parameter action in request"):
+        run(call_bot(tg, lambda bot: bot.send_chat_action(USER, "dancing")))
+    with pytest.raises(BadRequest, match="(?i)chat not found"):
+        run(call_bot(tg, lambda bot: bot.send_chat_action(USER + 1, "typing")))
+    tg.block_bot(USER)
+    with pytest.raises(Forbidden):
+        run(call_bot(tg, lambda bot: bot.send_chat_action(USER, "upload_photo")))
+    assert [(a.chat_id, a.action) for a in tg.chat_actions] == [(USER, "typing")]
+
+
+def test_disable_notification_is_recorded(tg):
+    tg.send_command(USER, "/start")
+    run(call_bot(tg, lambda bot: bot.send_message(USER, "quiet", disable_notification=True)))
+    run(call_bot(tg, lambda bot: bot.send_photo(USER, png(), disable_notification=True)))
+    run(call_bot(tg, lambda bot: bot.send_message(USER, "loud")))
+    assert [m.disable_notification for m in tg.messages(USER)] == [True, True, False]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from domain import Credentials, Video
-from storage import Storage
+from storage import Storage, UserSettings
 from storage.crypto import KEY_FILENAME
 from storage.files import write_atomic
 from storage.schema import per_user_tables
@@ -41,6 +41,7 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     store.register_model(tg_id, model, {"auc": 0.8, "note_len": len(marker)}, 40)
     store.save_stats_lookups(tg_id, found=[tg_id * 100 + i for i in range(5)],
                              gone=[tg_id * 100 + 9])
+    store.save_settings(tg_id, UserSettings(silent_digest=True, list_size=5, digest_hot=False))
 
 
 def rows_of(store: Storage, tg_id: int) -> dict[str, int]:
@@ -111,3 +112,20 @@ def test_user_can_come_back_after_erase(store):
     assert store.count_behaviour(GONE) == 0
     assert store.get_digest(GONE) is None
     assert store.load_credentials(GONE) is None
+
+
+def test_settings_are_stored_per_user_with_defaults(data_dir, key):
+    with Storage(data_dir, key) as store:
+        assert store.get_settings(GONE) == UserSettings()
+        chosen = UserSettings(silent_digest=True, list_size=15, digest_hot=False,
+                              language="zh")
+        store.save_settings(GONE, chosen)
+        assert store.get_settings(GONE) == chosen
+        assert store.get_settings(KEPT) == UserSettings()
+        for bad in (UserSettings(list_size=0), UserSettings(language="fr")):
+            try:
+                store.save_settings(GONE, bad)
+            except ValueError:
+                continue
+            raise AssertionError(f"{bad} was stored")
+        assert store.get_settings(GONE) == chosen

@@ -106,7 +106,7 @@ def test_every_table_is_per_user(store, data_dir):
     conn = connect(data_dir / DB_FILENAME)
     assert set(per_user_tables(conn)) == tables(conn) == {
         "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models",
-        "revisions", "stats_lookups", "impressions", "mutes"}
+        "revisions", "stats_lookups", "impressions", "mutes", "user_settings"}
     conn.close()
 
 
