@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 from bilibili import BilibiliClient  # noqa: E402
 from bot.services.accounts import Accounts  # noqa: E402
 from bot.services.enrich import JITTER, Enricher  # noqa: E402
+from bot.services.erase import UserEraser  # noqa: E402
+from bot.services.executors import BilibiliCalls  # noqa: E402
 from bot.services.popular import PopularCache  # noqa: E402
 from bot.services.sync import SyncService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -59,8 +61,10 @@ def timed_sync(fake: FakeBilibili, data_dir: Path, records: int, cap: int,
         popular = PopularCache(lambda: client.popular(pages=2, page_size=50),
                                defaults.popular_ttl_s)
         sync = SyncService(storage, client, NoTraining(),
-                           Accounts(storage, client, refresh_check_s=defaults.refresh_check_s),
-                           history_cap=records, enricher=enricher, popular=popular)
+                           Accounts(storage, client, BilibiliCalls(4, 2),
+                                    refresh_check_s=defaults.refresh_check_s),
+                           history_cap=records, enricher=enricher, popular=popular,
+                           eraser=UserEraser(storage))
         out = []
         for _ in range(runs):
             before = fake.count(RESOURCE_PATH)

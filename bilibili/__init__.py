@@ -1,7 +1,7 @@
 """Bilibili web API client (requests only; no Telegram, no database).
 
 ``BilibiliClient`` is shared by all users and threads; per-user cookies travel in
-``storage.records.Credentials`` on each call. Errors are in ``bilibili.errors``.
+``domain.Credentials`` on each call. Errors are in ``bilibili.errors``.
 """
 from bilibili.client import BilibiliClient
 from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState, VideoStats

@@ -28,7 +28,7 @@ from bilibili.errors import (BilibiliError, BilibiliUnavailable, NotLoggedIn, Ri
 from bilibili.records import FavFolder, NavInfo, QrCode, QrPoll, QrState, VideoStats
 from bilibili.refresh import (BILIBILI_REFRESH_PUBLIC_KEY_PEM, correspond_path,
                               load_public_key, parse_refresh_csrf)
-from storage.records import Credentials, Video
+from domain import Credentials, Video
 
 logger = logging.getLogger(__name__)
 
@@ -235,8 +235,10 @@ class BilibiliClient:
         return csrf
 
     # -------------------------------------------------------------- behaviour
-    def history(self, creds: Credentials, cap: int = 1000) -> list[Video]:
-        """Watch history, newest first, videos only, at most cap items."""
+    def history(self, creds: Credentials, cap: int = 1000, *,
+                progress: Callable[[int], None] | None = None) -> list[Video]:
+        """Watch history, newest first, videos only, at most cap items; progress(n) hears the
+        number of records read so far after each page."""
         path = "/x/web-interface/history/cursor"
         videos: list[Video] = []
         seen: set[str] = set()
@@ -252,6 +254,8 @@ class BilibiliClient:
             if not items:
                 break
             _collect(videos, seen, map(parse.history_video, items), cap)
+            if progress is not None:
+                progress(len(videos))
             nxt = data.get("cursor") if isinstance(data.get("cursor"), dict) else {}
             new_cursor = {"max": _as_int(nxt.get("max")) or 0,
                           "view_at": _as_int(nxt.get("view_at")) or 0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bilibili.records import VideoStats
-from storage.records import Video
+from domain import Video
 
 INVALID_FAV_TITLE = "已失效视频"
 VIDEO_RESOURCE_TYPE = 2

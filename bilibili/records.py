@@ -1,10 +1,10 @@
-"""Small records returned by the client besides ``storage.records.Video``."""
+"""Small records returned by the client besides ``domain.Video``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
 
-from storage.records import Credentials
+from domain import Credentials
 
 
 class QrState(IntEnum):

@@ -1,4 +1,8 @@
-"""``python -m bot``: read the settings, build the Application, poll Telegram until stopped."""
+"""``python -m bot``: read the settings, build the Application, poll Telegram until stopped.
+
+``python -m bot --check`` only checks that the bot could start (settings, data directory,
+database and key; see bot.healthcheck) and exits 0, or 1 with a one-line reason.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +13,17 @@ from bot.logsafety import protect_token
 from bot.settings import Settings, SettingsError
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--check"]:
+        from bot.healthcheck import run_check
+
+        code, line = run_check()
+        print(f"bilirec: {line}", file=sys.stdout if code == 0 else sys.stderr)
+        return code
+    if args:
+        print("usage: python -m bot [--check]", file=sys.stderr)
+        return 2
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

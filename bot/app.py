@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING
 
-from telegram import Bot, BotCommand
+from telegram import Bot, BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bilibili import BilibiliClient
 from bot import handlers
+from bot.context import CONTEXT_TYPES, SERVICES_KEY, services_of
 from bot.jobs import rebuild_digests
 from bot.logsafety import protect_token, redact
 from bot.services.container import BotServices
+from bot.services.executors import BilibiliCalls, storage_pool
 from bot.settings import Settings
 from bot.texts import COMMANDS, text
 from storage import (KeyMissing, Storage, StorageError, StorageUnavailable,
@@ -33,6 +36,7 @@ logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
 FIRST_RETRY_S, MAX_RETRY_S = 1.0, 60.0
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # every message: lists would show a card each
 KEY_ADVICE = ("restore the old key (BILIREC_SECRET_KEY or secret.key), or start once with "
               "BILIREC_KEY_RESET=1 to drop those logins (the users are asked to /login again)")
 
@@ -43,20 +47,25 @@ class StartupError(Exception):
 
 def open_storage(settings: Settings) -> Storage:
     """The data directory's Storage with its key; StartupError for a missing or bad key or an
-    unreadable database."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    unreadable database, or a data directory this process cannot write."""
     try:
-        refuse_a_new_key_for_stored_logins(settings)
-        key = load_or_create_key(settings.data_dir, settings.secret_key,
-                                 allow_new=settings.key_reset)
-    except KeyMissing as exc:
-        raise StartupError(f"{exc}: {KEY_ADVICE}") from None
-    except ValueError as exc:
-        raise StartupError(str(exc)) from None
-    try:
-        return Storage(settings.data_dir, key, database_url=settings.database_url)
-    except StorageError as exc:
-        raise storage_startup_error(exc) from None
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            refuse_a_new_key_for_stored_logins(settings)
+            key = load_or_create_key(settings.data_dir, settings.secret_key,
+                                     allow_new=settings.key_reset)
+        except KeyMissing as exc:
+            raise StartupError(f"{exc}: {KEY_ADVICE}") from None
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
+        try:
+            return Storage(settings.data_dir, key, database_url=settings.database_url)
+        except StorageError as exc:
+            raise storage_startup_error(exc) from None
+    except OSError as exc:  # e.g. a bind-mounted folder owned by another uid
+        raise StartupError(f"cannot use the data directory {settings.data_dir} "
+                           f"({exc.strerror or type(exc).__name__}): make it writable for uid "
+                           f"{os.getuid()}") from None
 
 
 def storage_startup_error(exc: StorageError) -> StartupError:
@@ -124,13 +133,12 @@ def drop_unreadable_logins(storage: Storage, settings: Settings) -> list[int]:
 
 async def tell_to_login_again(application: Application, tg_ids: list[int]) -> None:
     """One message to each user whose login was dropped by a key reset."""
-    storage = application.bot_data["services"].storage
+    storage = services_of(application).storage
     for tg_id in tg_ids:
         user = storage.get_user(tg_id)
         try:
             await application.bot.send_message(
-                tg_id, text(user.language if user else "zh", "key_reset_login"),
-                parse_mode=ParseMode.HTML)
+                tg_id, text(user.language if user else "zh", "key_reset_login"))
         except TelegramError as exc:
             logger.info("could not tell user %s to log in again: %s", tg_id, exc)
 
@@ -144,6 +152,11 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     Application's post_shutdown (passed ones stay the caller's to close).
     Raises StartupError when the data directory cannot be used (see ``open_storage``)."""
     protect_token(settings.telegram_bot_token)
+    from recommender.text import warm_up  # loads numpy/jieba
+
+    # jieba's dictionary takes seconds: loading starts first thing, in a daemon thread, so it
+    # overlaps the rest of the start-up and the first /hot waits for it as little as possible
+    tokenizer_warm_up = warm_up()
     owned: list = []
     if storage is None:
         storage = open_storage(settings)
@@ -163,14 +176,16 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
 
         recommender = Recommender(storage, max_workers=settings.train_workers,
                                   time_cap_s=settings.train_time_cap_s,
+                                  cache_bytes=int(settings.serving_cache_mb * 2**20),
                                   queue=training_queue(settings))
         owned.insert(0, recommender)
-    services = BotServices.create(settings, storage, bilibili, recommender)
+    # Bilibili I/O and storage/ranking on separate pools (bot.services.executors)
+    calls = BilibiliCalls(settings.bilibili_threads, settings.bilibili_per_user)
+    storage_threads = storage_pool()
+    services = BotServices.create(settings, storage, bilibili, recommender, calls)
 
     async def post_init(application: Application) -> None:
-        from recommender.text import warm_up  # jieba's dictionary, off the event loop
-
-        application.bot_data["tokenizer_warm_up"] = warm_up()
+        asyncio.get_running_loop().set_default_executor(storage_threads)  # asyncio.to_thread
         loop = asyncio.get_running_loop()
         recommender.on_model_unreadable = (
             lambda tg_id: loop.call_soon_threadsafe(retrain_soon, services, tg_id))
@@ -183,6 +198,8 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         await services.background.cancel_all()
         for resource in owned:
             resource.close()
+        calls.shutdown()
+        storage_threads.shutdown(wait=False, cancel_futures=True)
 
     application = (
         ApplicationBuilder()
@@ -190,12 +207,15 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data["services"] = services
+    application.bot_data[SERVICES_KEY] = services
+    application.bot_data["tokenizer_warm_up"] = tokenizer_warm_up
     handlers.register(application)
     return application
 

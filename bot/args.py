@@ -21,8 +21,8 @@ class ArgumentError(ValueError):
         self.values = values
 
 
-def parse_count(args: Sequence[str], *, default: int = DEFAULT_COUNT,
-                maximum: int = MAX_COUNT) -> int:
+def parse_count(args: Sequence[str], *, default: int | None = DEFAULT_COUNT,
+                maximum: int = MAX_COUNT) -> int | None:
     """The n of "/hot [n]": default when absent; ArgumentError("bad_count") unless 1..maximum."""
     if not args:
         return default

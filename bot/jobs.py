@@ -14,13 +14,14 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes, JobQueue
+from telegram.ext import Application, JobQueue
 
 from bilibili.errors import BilibiliError
-from bot.handlers.common import NO_PREVIEW, fault_text, list_messages
+from bot.context import BotContext, services_of
+from bot.faults import fault_text
 from bot.render import RenderedMessage, parse_feedback_data
+from bot.sending import list_messages, send_rendered
 from bot.services.accounts import LoginExpired
 from bot.services.container import BotServices
 from bot.services.digest import (DigestContent, DigestPlan, local_now, missed_today,
@@ -56,7 +57,7 @@ def schedule_digest(job_queue: JobQueue, tg_id: int, setting: DigestSetting) -> 
 
 def rebuild_digests(application: Application, now_utc: datetime | None = None) -> int:
     """Schedule every stored digest; queue today's missed ones once. Returns the count."""
-    svc: BotServices = application.bot_data["services"]
+    svc = services_of(application)
     now_utc = now_utc or datetime.now(timezone.utc)
     missed = 0
     users = svc.storage.digest_users()
@@ -72,9 +73,9 @@ def rebuild_digests(application: Application, now_utc: datetime | None = None) -
     return len(users)
 
 
-async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest_job(context: BotContext) -> None:
     """Job callback: send the user's digest (data = tg_id)."""
-    svc: BotServices = context.application.bot_data["services"]
+    svc = context.services
     setting = await asyncio.to_thread(svc.storage.get_digest, context.job.data)
     if setting is None or setting.time_hhmm is None:  # logged out or turned off meanwhile
         context.job.schedule_removal()
@@ -97,16 +98,21 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
     plans = svc.digests.plans
     async with svc.digest_slots:
         user = await asyncio.to_thread(svc.storage.get_user, tg_id)
-        lang = user.language if user and user.language else "zh"
+        wanted = await asyncio.to_thread(svc.storage.get_settings, tg_id)
+        lang = (wanted.language if wanted.language != "auto"
+                else user.language if user and user.language else "zh")
         try:
             plan = await asyncio.to_thread(plans.load, tg_id, today)
             content = None
             if plan is None:
                 content = await svc.digests.prepare(tg_id, today)
                 if content.hot is None and content.explore is None:
-                    logger.info("digest of user %s not sent: %s", tg_id, content.faults[0])
-                    await bot.send_message(tg_id, fault_text(content.faults[0], lang),
-                                           parse_mode=ParseMode.HTML)
+                    # a fault, or only explore asked for (/settings) and no login for it
+                    reason = (fault_text(content.faults[0], lang) if content.faults
+                              else text(lang, "login_needed_explore"))
+                    logger.info("digest of user %s not sent: %s", tg_id,
+                                content.faults[0] if content.faults else "explore needs a login")
+                    await bot.send_message(tg_id, reason)
                     return False
                 plan = DigestPlan(today, plan_parts(content, lang, today))
                 await asyncio.to_thread(plans.save, tg_id, plan)
@@ -115,17 +121,17 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
                             len(plan.parts))
             while plan.sent < len(plan.parts):
                 part = plan.parts[plan.sent]
-                markup = RenderedMessage(part["text"], tuple(
-                    tuple(tuple(button) for button in row) for row in part["buttons"]))
-                await bot.send_message(tg_id, part["text"], parse_mode=ParseMode.HTML,
-                                       reply_markup=markup.reply_markup(),
-                                       link_preview_options=NO_PREVIEW)
+                await send_rendered(bot, tg_id, RenderedMessage(
+                    part["text"],
+                    tuple(tuple(tuple(button) for button in row) for row in part["buttons"]),
+                    photo_url=part.get("photo"), preview_url=part.get("preview")),
+                    silent=wanted.silent_digest)
                 await asyncio.to_thread(plans.part_sent, tg_id, plan)
             await asyncio.to_thread(plans.finish, tg_id, plan)
             if content is not None:    # a digest resumed after a crash is not logged again
                 await svc.digests.log_shown(tg_id, content)
-        except LoginExpired:
-            await _tell(bot, tg_id, text(lang, "login_expired"))
+        except LoginExpired as exc:
+            await _tell(bot, tg_id, fault_text(exc, lang))
             return False
         except Forbidden:
             await svc.digests.pause_blocked(tg_id)
@@ -150,7 +156,8 @@ def plan_parts(content: DigestContent, lang: str, today: str) -> list[dict]:
             parts.append({"text": message.text,
                           "buttons": [[list(button) for button in row]
                                       for row in message.buttons],
-                          "bvids": bvids_in(message)})
+                          "bvids": bvids_in(message),
+                          "photo": message.photo_url, "preview": message.preview_url})
     return parts
 
 
@@ -162,6 +169,6 @@ def bvids_in(message: RenderedMessage) -> list[str]:
 
 async def _tell(bot: Bot, chat_id: int, message: str) -> None:
     try:
-        await bot.send_message(chat_id, message, parse_mode=ParseMode.HTML)
+        await bot.send_message(chat_id, message)
     except TelegramError as exc:
         logger.warning("could not message user %s: %s", chat_id, exc)

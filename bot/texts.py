@@ -18,6 +18,8 @@ COMMANDS = {
         ("status", "登录、数据与模型状态"),
         ("sync", "立即同步并重新训练"),
         ("logout", "退出并删除你的全部数据"),
+        ("settings", "推送、列表长度和语言设置"),
+        ("taste", "你的口味：分区图表和常看的 UP主"),
     ],
     "en": [
         ("start", "Start"),
@@ -29,6 +31,8 @@ COMMANDS = {
         ("status", "Login, data and model status"),
         ("sync", "Re-sync and retrain now"),
         ("logout", "Log out and erase all your data"),
+        ("settings", "Digest, list size and language"),
+        ("taste", "Your taste: zone chart and favourite creators"),
     ],
 }
 
@@ -37,15 +41,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": (
             "<b>BiliRec</b> — 你的私人哔哩哔哩视频推荐。\n"
             "登录后，我会读取你的观看历史、收藏、投币和点赞，为你单独训练一个小模型，"
-            "给每个视频打出 0–100 的推荐指数并说明理由。\n\n"
+            "给每个视频打出推荐指数并说明理由。\n"
+            "<b>推荐指数</b>（0–100）：大约是你会看完或点赞这个视频的可能性（%）；"
+            "个人模型训练好之前，它是按内容匹配或视频质量估计的。\n\n"
             "/login — 扫码登录哔哩哔哩\n"
             "/hot [n] — 为你排序的热门视频（默认 10，最多 20；未登录也可用）\n"
             "/explore [n] — 从你的首页推荐里挑选（需要登录）\n"
             "/digest [HH:MM [地区/城市]] | off — 查看、设置或关闭每日推送\n"
+            "/settings — 推送时间、时区、静音、列表长度和语言\n"
+            "/taste — 你的口味：分区占比图和常看的 UP主、关键词\n"
             "/status — 登录、数据与模型状态\n"
             "/sync — 立即同步并重新训练\n"
             "/logout — 退出并删除你的全部数据\n\n"
-            "每个视频下都有 👍/👎 按钮，你的反馈会用于下一次训练。"
+            "每个视频下都有 👍/👎 按钮（再点一次撤销），你的反馈会用于下一次训练；"
+            "⋯ 可以少看这个 UP主 或分区（在 /status 里恢复）；列表末尾的 ▶ 接着发下一批。"
         ),
         "unknown_command": "不认识这个命令。发送 /help 查看全部命令。",
         "qr_caption": "请用哔哩哔哩 App 扫描二维码并确认登录（{minutes} 分钟内有效）。",
@@ -55,11 +64,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_cancelled": "这个二维码已作废（你发起了新的登录）。",
         "qr_failed": "登录暂时无法完成（哔哩哔哩没有响应）。请稍后再发送 /login。",
         "qr_new_button": "🔄 新的二维码",
-        "greeting": "你好，<b>{name}</b>！正在同步你的哔哩哔哩数据并训练你的模型，完成后会通知你。",
+        "greeting": "你好，<b>{name}</b>！我会同步你的哔哩哔哩数据并训练你的模型，进度就显示在这条消息里。",
         "model_ready": "🎉 已就绪：{records} 条记录。排序方式：{serving}。试试 /hot 或 /explore。",
         "model_not_ready": "数据已同步（{records} 条记录），但模型暂未更新：{reason}。"
                            "你仍可以使用 /hot 和 /explore。",
-        "sync_started": "正在同步并重新训练……",
+        "sync_started": "🔄 <b>同步并重新训练</b>",
+        "training_failed": "这次训练没有完成，继续使用之前的排序方式",
         "sync_busy": "已经在同步了（{seconds} 秒前开始），完成后会通知你。",
         "login_needed_explore": "/explore 需要先登录：发送 /login 扫码登录。",
         "login_needed_sync": "需要先登录：发送 /login 扫码登录。",
@@ -76,9 +86,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "risk_control": "哔哩哔哩触发了风控，暂时拒绝请求。请过几分钟再试。",
         "unavailable": "哔哩哔哩暂时无法访问（超时或服务器错误）。请稍后再试。",
         "rating": "推荐指数 {rating}",
+        "by_owner": "UP主 {owner}",
         "views": "{views} 播放",
-        "fb_saved_up": "已记录 👍",
-        "fb_saved_down": "已记录 👎，不会再推荐这个视频。",
+        "fb_saved_up": "已记录 👍（再点一次撤销）",
+        "fb_saved_down": "已记录 👎，不会再推荐这个视频（再点一次撤销）。",
         "fb_bad": "这个按钮已失效。",
         "fb_logged_out": "你已退出，数据已删除；这个按钮不再记录任何内容。",
         "digest_show": "每日推送：每天 {time}（{zone}）。{paused}",
@@ -144,20 +155,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "serving_no_holdout": "{ranker}：你之后的观看记录还不足以比较各种排序方式",
         "serving_pending": "内容匹配：个人模型尚未训练（同步后自动训练）",
         "serving_trained": "（{trained_at} 训练）",
+        "taste_title": "🎯 <b>你的口味</b>（来自 {records} 条记录）",
+        "taste_zones": "常看分区：{zones}",
+        "taste_authors": "常看 UP主：{authors}",
+        "taste_keywords": "常见关键词：{keywords}",
+        "taste_lift": "这些分区占你观看的 {mine}%，占热门列表的 {popular}%",
+        "taste_hits": "最近 {days} 天推荐给你的 {shown} 个视频中，你看了或点赞了 {hits} 个"
+                      "（{percent}%）",
+        "taste_ranker": "排序：{serving}",
+        "taste_empty": "还没有足够的记录来描述你的口味：先发送 /login 扫码登录（已登录可发送 /sync 同步），之后再来看看。",
+        "chart_title": "分区占比：你的观看 vs 热门列表",
+        "chart_history": "你的观看",
+        "chart_popular": "热门列表",
+        "chart_hits": "最近 {days} 天的推荐命中率：{percent}%（{hits}/{shown}）",
     },
     "en": {
         "help": (
             "<b>BiliRec</b> — your personal Bilibili video recommender.\n"
             "After you log in I read your watch history, favourites, coins and likes, train a "
-            "small model for you alone, and rate every video 0–100 with a reason.\n\n"
+            "small model for you alone, and rate every video with a reason.\n"
+            "<b>The rating</b> (0–100) is about how likely you are, in percent, to finish or "
+            "like the video; until your personal model is trained it is an estimate from "
+            "content match or the video's quality.\n\n"
             "/login — log in to Bilibili with a QR code\n"
             "/hot [n] — popular videos ranked for you (default 10, at most 20; works without login)\n"
             "/explore [n] — picks from your homepage feed (needs login)\n"
             "/digest [HH:MM [Area/City]] | off — show, set or turn off the daily digest\n"
+            "/settings — digest time, time zone, silence, list size and language\n"
+            "/taste — your taste: a zone chart, the creators and words you watch most\n"
             "/status — login, data and model status\n"
             "/sync — re-sync and retrain now\n"
             "/logout — log out and erase all your data\n\n"
-            "Every video has 👍/👎 buttons; your feedback goes into the next training."
+            "Every video has 👍/👎 buttons (tap again to undo); your feedback goes into the "
+            "next training. ⋯ leaves that creator or zone out of your lists (bring them back "
+            "in /status); ▶ under a list sends the next batch."
         ),
         "unknown_command": "I don't know that command. Send /help for the list.",
         "qr_caption": "Scan this QR code with the Bilibili app and confirm the login "
@@ -169,13 +200,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "qr_failed": "The login could not finish (Bilibili did not answer). Please send /login "
                      "again later.",
         "qr_new_button": "🔄 New QR code",
-        "greeting": "Hello, <b>{name}</b>! Syncing your Bilibili data and training your model; "
-                    "I'll tell you when it's ready.",
+        "greeting": "Hello, <b>{name}</b>! I'm syncing your Bilibili data and training your "
+                    "model; this message shows how far it is.",
         "model_ready": "🎉 Ready: {records} records. Your lists are ranked by {serving}. "
                        "Try /hot or /explore.",
         "model_not_ready": "Synced ({records} records), but the model was not updated: "
                            "{reason}. /hot and /explore still work.",
-        "sync_started": "Syncing and retraining…",
+        "sync_started": "🔄 <b>Sync and retrain</b>",
+        "training_failed": "this training did not finish, so the previous ranking stays",
         "sync_busy": "Already syncing (started {seconds} s ago); I'll tell you when it's done.",
         "login_needed_explore": "/explore needs a login: send /login and scan the QR code.",
         "login_needed_sync": "You need to log in first: send /login.",
@@ -196,9 +228,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Bilibili is unreachable right now (timeout or server error). Please try "
                        "again later.",
         "rating": "rating {rating}",
+        "by_owner": "by {owner}",
         "views": "{views} views",
-        "fb_saved_up": "Noted 👍",
-        "fb_saved_down": "Noted 👎 — you won't see this video again.",
+        "fb_saved_up": "Noted 👍 (tap again to undo)",
+        "fb_saved_down": "Noted 👎 — you won't see this video again (tap again to undo).",
         "fb_bad": "This button is no longer valid.",
         "fb_logged_out": "You are logged out and your data is erased; this button records "
                          "nothing.",
@@ -275,8 +308,80 @@ TEXTS: dict[str, dict[str, str]] = {
         "serving_pending": "the content ranker: your personal model is not trained yet (it "
                            "trains after a sync)",
         "serving_trained": " (trained {trained_at})",
+        "taste_title": "🎯 <b>Your taste</b> (from {records} records)",
+        "taste_zones": "Zones you watch most: {zones}",
+        "taste_authors": "Creators you watch most: {authors}",
+        "taste_keywords": "Frequent keywords: {keywords}",
+        "taste_lift": "These zones are {mine} % of what you watch and {popular} % of the "
+                      "popular list",
+        "taste_hits": "Of the {shown} videos recommended in the last {days} days you watched "
+                      "or liked {hits} ({percent} %)",
+        "taste_ranker": "Ranking: {serving}",
+        "taste_empty": "Not enough records yet to describe your taste: send /login first (or /sync "
+                       "when you are logged in), then try again.",
+        "chart_title": "Zone shares: what you watch vs the popular list",
+        "chart_history": "What you watch",
+        "chart_popular": "Popular list",
+        "chart_hits": "Hit rate of the last {days} days' recommendations: {percent} % "
+                      "({hits}/{shown})",
     },
 }
+
+
+# --- buttons that answer (👍/👎 undo, ⋯ fewer from this UP主 / zone) and ▶ more ---------------
+LIST_BUTTON_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "fb_undone": "已撤销你对这个视频的 👍/👎。",
+        "menu_expired": "找不到这个视频的信息了，请重新发送 /hot 或 /explore。",
+        "mute_author": "🙈 少看 UP主 {name}",
+        "mute_zone": "🙈 少看「{zone}」分区",
+        "muted_author": "好的，以后不再推荐 UP主 {name} 的视频（可在 /status 里恢复）。",
+        "muted_zone": "好的，以后不再推荐「{zone}」分区的视频（可在 /status 里恢复）。",
+        "unmuted_author": "已恢复 UP主 {name}。",
+        "unmuted_zone": "已恢复「{zone}」分区。",
+        "unmute_gone": "这一项已经恢复过了。",
+        "mutes_title": "🙈 <b>不再推荐</b>（点下方按钮恢复）",
+        "mutes_author_line": "UP主 {name}",
+        "mutes_zone_line": "「{zone}」分区",
+        "mutes_none": "没有被你设为少看的 UP主 或分区。",
+        "unmute_author_button": "🔈 恢复 UP主 {name}",
+        "unmute_zone_button": "🔈 恢复「{zone}」分区",
+        "more_button": "▶ 下一批",
+        "more_note": "▶ 接着看：第 {first}–{last} 个",
+        "more_expired": "这个列表已过期，请重新发送 /hot 或 /explore。",
+        "more_stale": "这一批已经发过了，就在下面。",
+        "more_exhausted": "这个列表没有更多视频了。热门和首页推荐会不断更新，过一会儿再试试 "
+                          "/hot 或 /explore。",
+    },
+    "en": {
+        "fb_undone": "Undone: your 👍/👎 on this video is removed.",
+        "menu_expired": "I no longer have this video's details; send /hot or /explore for a "
+                        "fresh list.",
+        "mute_author": "🙈 Fewer from {name}",
+        "mute_zone": "🙈 Fewer from the {zone} zone",
+        "muted_author": "OK: {name}'s videos are left out of your lists (bring them back in "
+                        "/status).",
+        "muted_zone": "OK: the {zone} zone is left out of your lists (bring it back in "
+                      "/status).",
+        "unmuted_author": "{name} is back in your lists.",
+        "unmuted_zone": "The {zone} zone is back in your lists.",
+        "unmute_gone": "That one is back already.",
+        "mutes_title": "🙈 <b>Left out of your lists</b> (tap a button to bring one back)",
+        "mutes_author_line": "creator {name}",
+        "mutes_zone_line": "the {zone} zone",
+        "mutes_none": "Nothing is left out of your lists.",
+        "unmute_author_button": "🔈 Bring back {name}",
+        "unmute_zone_button": "🔈 Bring back the {zone} zone",
+        "more_button": "▶ More",
+        "more_note": "▶ More of this list: {first}–{last}",
+        "more_expired": "This list has expired; send /hot or /explore for a fresh one.",
+        "more_stale": "That batch was sent already; it is below.",
+        "more_exhausted": "That's all: this list has no more videos. Bilibili's lists change "
+                          "during the day; try /hot or /explore later.",
+    },
+}
+for _lang, _texts in LIST_BUTTON_TEXTS.items():
+    TEXTS[_lang].update(_texts)
 
 
 def language_for(language_code: str | None) -> str:
@@ -289,3 +394,121 @@ def text(lang: str, key: str, **values: object) -> str:
     table = TEXTS.get(lang, TEXTS["zh"])
     template = table.get(key, TEXTS["zh"][key])
     return template.format(**values) if values else template
+
+
+# --- welcome, logout confirmation, progress, settings, taste (issue #12, ux2) -----------------
+TEXTS["zh"].update({
+    "welcome": (
+        "👋 <b>欢迎使用 BiliRec</b> — 你的私人哔哩哔哩视频推荐。\n"
+        "扫码登录后，我会从你的观看历史、收藏、投币和点赞中学习，为你排序热门和首页推荐。\n"
+        "还没登录也可以先试试 /hot。发送 /help 查看全部命令。"
+    ),
+    "welcome_back": "👋 欢迎回来，<b>{name}</b>！试试 /hot、/explore 或 /settings。发送 /help 查看全部命令。",
+    "welcome_login_button": "📱 扫码登录",
+    "logout_confirm": "确定要退出吗？这会删除我保存的你的登录凭据、行为记录、反馈、模型和推送设置，且无法恢复。",
+    "logout_erase_button": "🗑 退出并删除",
+    "logout_keep_button": "保留",
+    "logout_kept": "好的，什么都没有删除。",
+    "logout_erasing": "正在退出……",
+    "progress_history": "⏳ 正在读取观看历史：{done} 条（最多 {total} 条）",
+    "progress_favourites": "⏳ 正在读取收藏……",
+    "progress_coins_likes": "⏳ 正在读取投币和点赞……",
+    "progress_feed": "⏳ 正在读取首页推荐……",
+    "progress_counts": "⏳ 正在补全播放数和收藏数：{done}/{total} 个视频",
+    "progress_queued": "⏳ 排队等待训练：第 {done} 位",
+    "progress_training_start": "⏳ 正在启动训练……",
+    "progress_training": "⏳ 正在训练你的模型：第 {done} 轮（最多 {total} 轮）",
+    "progress_working": "⏳ 处理中……",
+    "progress_stopped": "已停止：你已退出。",
+    "status_running": "进行中：{stage}",
+    "list_ranked_by": "（按{ranker}排序）",
+})
+TEXTS["en"].update({
+    "welcome": (
+        "👋 <b>Welcome to BiliRec</b>, your personal Bilibili video recommender.\n"
+        "Log in by scanning a QR code and I learn from your watch history, favourites, coins "
+        "and likes to rank the popular list and your homepage feed for you.\n"
+        "You can try /hot before logging in. Send /help for every command."
+    ),
+    "welcome_back": "👋 Welcome back, <b>{name}</b>! Try /hot, /explore or /settings. Send "
+                    "/help for every command.",
+    "welcome_login_button": "📱 Scan to log in",
+    "logout_confirm": "Log out? This erases your credentials, behaviour, feedback, model and "
+                      "settings that I keep, and cannot be undone.",
+    "logout_erase_button": "🗑 Log out and erase",
+    "logout_keep_button": "Keep",
+    "logout_kept": "OK, nothing was erased.",
+    "logout_erasing": "Logging out…",
+    "progress_history": "⏳ Reading your watch history: {done} records (up to {total})",
+    "progress_favourites": "⏳ Reading your favourites…",
+    "progress_coins_likes": "⏳ Reading your coins and likes…",
+    "progress_feed": "⏳ Reading your homepage feed…",
+    "progress_counts": "⏳ Looking up view and favourite counts: {done}/{total} videos",
+    "progress_queued": "⏳ Waiting for a training slot: number {done} in the queue",
+    "progress_training_start": "⏳ Starting the training…",
+    "progress_training": "⏳ Training your model: epoch {done} (at most {total})",
+    "progress_working": "⏳ Working…",
+    "progress_stopped": "Stopped: you logged out.",
+    "status_running": "Running now: {stage}",
+    "list_ranked_by": "(ranked by: {ranker})",
+})
+TEXTS["zh"].update({
+    "settings_title": "⚙️ <b>设置</b>",
+    "settings_digest": "每日推送：{digest}",
+    "settings_silent": "静音推送：{state}",
+    "settings_size": "列表长度：{n} 个视频",
+    "settings_parts": "推送内容：{parts}",
+    "settings_language": "语言：{language}",
+    "settings_on": "开",
+    "settings_off": "关",
+    "settings_none": "无",
+    "settings_lang_auto": "自动（跟随 Telegram）",
+    "settings_lang_zh": "中文",
+    "settings_lang_en": "English",
+    "settings_part_hot": "热门",
+    "settings_part_explore": "探索",
+    "settings_time_button": "⏰ 推送时间",
+    "settings_zone_button": "🌏 时区",
+    "settings_silent_button": "🔕 静音推送：{state}",
+    "settings_size_button": "{n} 个",
+    "settings_custom_button": "✏️ 自定义",
+    "settings_back_button": "« 返回",
+    "settings_digest_off_button": "关闭推送",
+    "settings_pick_time": "选择每天推送的时间（{zone}），或点“自定义”后发送时间，例如 07:30。",
+    "settings_pick_zone": "选择时区，或点“自定义”后发送 地区/城市，例如 Asia/Singapore。",
+    "settings_type_time": "请发送推送时间，格式 HH:MM（24 小时制），例如 07:30。",
+    "settings_type_zone": "请发送时区，格式 地区/城市，例如 Asia/Singapore。",
+    "settings_saved": "已保存。",
+    "settings_last_part": "推送至少要保留一项内容。",
+})
+TEXTS["en"].update({
+    "settings_title": "⚙️ <b>Settings</b>",
+    "settings_digest": "Daily digest: {digest}",
+    "settings_silent": "Silent digest: {state}",
+    "settings_size": "List size: {n} videos",
+    "settings_parts": "Digest holds: {parts}",
+    "settings_language": "Language: {language}",
+    "settings_on": "on",
+    "settings_off": "off",
+    "settings_none": "nothing",
+    "settings_lang_auto": "auto (as Telegram)",
+    "settings_lang_zh": "中文",
+    "settings_lang_en": "English",
+    "settings_part_hot": "hot",
+    "settings_part_explore": "explore",
+    "settings_time_button": "⏰ Digest time",
+    "settings_zone_button": "🌏 Time zone",
+    "settings_silent_button": "🔕 Silent digest: {state}",
+    "settings_size_button": "{n} videos",
+    "settings_custom_button": "✏️ Custom",
+    "settings_back_button": "« Back",
+    "settings_digest_off_button": "Digest off",
+    "settings_pick_time": "Pick the daily digest time ({zone}), or tap Custom and send a time "
+                          "such as 07:30.",
+    "settings_pick_zone": "Pick a time zone, or tap Custom and send Area/City, e.g. "
+                          "Asia/Singapore.",
+    "settings_type_time": "Send the digest time as HH:MM (24-hour), e.g. 07:30.",
+    "settings_type_zone": "Send the time zone as Area/City, e.g. Asia/Singapore.",
+    "settings_saved": "Saved.",
+    "settings_last_part": "The digest must hold at least one list.",
+})

@@ -30,6 +30,8 @@ from models.wide_deep import (INPUT_NAMES, N_AFFINITY, N_QUALITY, PAD_ID, ModelS
                               read_weights)
 
 _F = np.float32
+EMBEDDINGS = ("tag_embedding/embeddings", "author_embedding/embeddings",
+              "token_embedding/embeddings")
 
 
 def weight_layout(spec: ModelSpec) -> list[tuple[str, tuple[int, ...]]]:
@@ -84,9 +86,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 class NumpyScorer:
     """The model as a numpy function: ``scorer(inputs)`` -> probabilities (float64 array)."""
 
-    def __init__(self, spec: ModelSpec, weights: list[np.ndarray]) -> None:
+    def __init__(self, spec: ModelSpec, weights: list[np.ndarray], *,
+                 embedding_rows: tuple[int, int, int] | None = None) -> None:
+        """``embedding_rows`` (tags, authors, tokens): keep only that many first rows of each
+        embedding table. A user's vocabularies fill a small part of the fixed capacities, so a
+        served model then holds ~10x fewer bytes; ids below the counts score exactly as with
+        the whole tables, a larger id raises IndexError."""
         self.spec = spec
         self.w = named_weights(spec, weights)
+        if embedding_rows is not None:
+            for name, rows in zip(EMBEDDINGS, embedding_rows):
+                self.w[name] = self.w[name][:max(1, rows)].copy()
         w = self.w
         g = spec.gru_units
         bias = w["watch_gru/gru_cell/bias"]
@@ -97,10 +107,11 @@ class NumpyScorer:
         self.nbytes = sum(a.nbytes for a in w.values())
 
     @classmethod
-    def load(cls, path: Path) -> "NumpyScorer":
+    def load(cls, path: Path, *,
+             embedding_rows: tuple[int, int, int] | None = None) -> "NumpyScorer":
         """The scorer of a model file (ValueError for another format or a mismatched file)."""
         spec, weights = read_weights(Path(path))
-        return cls(spec, weights)
+        return cls(spec, weights, embedding_rows=embedding_rows)
 
     # --- parts ----------------------------------------------------------------------------
 

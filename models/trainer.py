@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -98,8 +99,11 @@ class ModelTrainer:
             start_weights: list[np.ndarray], seed: int, deadline: float,
             validation: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None = None,
             max_epochs: int = 40, patience: int = 4, batch_size: int = 128,
-            no_validation_epochs: int = 8, learning_rate: float = 3e-3) -> FitOutcome:
-        """Mini-batch training from ``start_weights``; early stopping on the held-out loss."""
+            no_validation_epochs: int = 8, learning_rate: float = 3e-3,
+            on_epoch: Callable[[int, int], None] | None = None) -> FitOutcome:
+        """Mini-batch training from ``start_weights``; early stopping on the held-out loss.
+        ``on_epoch(done, planned)`` is called after each epoch (early stopping may end the
+        training before ``planned``)."""
         self.model.set_weights(start_weights)
         for variable in self.optimizer.variables:  # moments and step count, not the rate
             if not variable.path.endswith("learning_rate"):
@@ -122,6 +126,8 @@ class ModelTrainer:
                     stopped_by_time = True
                     break
             done += 1
+            if on_epoch is not None:
+                on_epoch(done, epochs)
             if validation is not None:
                 x_val, y_val, w_val = validation
                 loss = weighted_log_loss(y_val, self.scorer(x_val), w_val)

@@ -55,7 +55,7 @@ from recommender.metrics import auc, expected_calibration_error, ndcg_at_k, reli
 from recommender.ranking import select_top
 from recommender.selection import TfidfRanker, as_served, holdout_scores, simple_scores
 from recommender.training import HOLDOUT_FRACTION, TrainingData, equalize_missing, train_plan
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 LIST_SIZE = 50
 HOT_SIZE = 10

@@ -27,6 +27,7 @@ import json
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -35,7 +36,7 @@ from models import (MAX_SEQ, MAX_TAGS, MAX_TITLE, N_AFFINITY, N_QUALITY, PAD_ID,
                     ModelSpec)
 from recommender.labels import POSITIVE_THRESHOLD, Sample, interest, watch_events
 from recommender.text import title_tokens
-from storage.records import Video
+from domain import Video, WatchRecord
 
 FIRST_REAL_ID = 2
 # fixed embedding-table sizes: every user's model has the same shapes, so one traced training
@@ -44,8 +45,9 @@ TAG_CAPACITY = 512
 AUTHOR_CAPACITY = 2048
 TOKEN_CAPACITY = 4096
 VOCAB_FORMAT = 2
-# encoded candidate rows one serving context keeps (encode_candidates' memo)
-MEMO_CAPACITY = 4096
+# encoded candidate rows one serving context keeps (encode_candidates' memo): the popular list
+# and a few feed pages; beyond that it is mostly old feed videos that are not asked again
+MEMO_CAPACITY = 512
 # which affinity columns describe the UP主, the zone and the title words (for reasons)
 AFFINITY_AUTHOR = [0, 1, 2, 8]
 AFFINITY_ZONE = [3, 4, 6]
@@ -125,19 +127,24 @@ def _ratio(count: int | None, view: int | None) -> float | None:
     return math.log((count + 1.0) / (view + 1.0))
 
 
-def quality_features(video: Video) -> np.ndarray:
-    """Standardized quality vector (N_QUALITY floats, finite; 0 where a count is missing)."""
-    view = video.view if video.view is not None and video.view >= 0 else None
+def quality_features(video: Video, fields: Iterable[str] | None = None) -> np.ndarray:
+    """Standardized quality vector (N_QUALITY floats, finite; 0 where a count is missing).
+
+    With ``fields``, the vector of ``mask_video(video, fields)`` (counts outside them read as
+    missing), without building the masked copy."""
+    keep = COUNT_FIELDS if fields is None else fields
+    view = video.view if "view" in keep and video.view is not None and video.view >= 0 else None
     comments = None
-    if video.reply is not None or video.danmaku is not None:
+    if "comments" in keep and (video.reply is not None or video.danmaku is not None):
         comments = (video.reply or 0) + (video.danmaku or 0)
+    duration = video.duration if "duration" in keep else 0
     raw = (
         math.log10(view + 1.0) if view is not None else None,
-        _ratio(video.like, view),
-        _ratio(video.coin, view),
-        _ratio(video.favorite, view),
+        _ratio(video.like if "like" in keep else None, view),
+        _ratio(video.coin if "coin" in keep else None, view),
+        _ratio(video.favorite if "favorite" in keep else None, view),
         _ratio(comments, view),
-        math.log1p(video.duration / 60.0) if video.duration > 0 else None,
+        math.log1p(duration / 60.0) if duration > 0 else None,
     )
     out = np.zeros(N_QUALITY, dtype=np.float32)
     for i, (value, (mean, std)) in enumerate(zip(raw, QUALITY_REFERENCE)):
@@ -148,7 +155,11 @@ def quality_features(video: Video) -> np.ndarray:
 
 def quality_score(video: Video) -> float:
     """A 0..1 quality score from the standardized vector; varies across ordinary videos."""
-    z = quality_features(video)
+    return quality_score_of(quality_features(video))
+
+
+def quality_score_of(z: np.ndarray) -> float:
+    """``quality_score`` from the video's quality vector."""
     present = [w for w, value in zip(QUALITY_WEIGHTS, z) if value != 0.0 and w]
     if not present:
         return 0.5
@@ -182,6 +193,12 @@ class Vocabulary:
 
     def token_id(self, token: str) -> int:
         return self._token_ids.get(token, UNKNOWN_ID)
+
+    def table_rows(self) -> tuple[int, int, int]:
+        """How many rows of the tag, UP主 and token embedding tables these vocabularies can
+        address (padding, unknown and the real ids): serving keeps only those."""
+        return (FIRST_REAL_ID + len(self.tags), FIRST_REAL_ID + len(self.authors),
+                FIRST_REAL_ID + len(self.tokens))
 
     def spec(self) -> ModelSpec:
         """The model's sizes: the fixed table capacities (the vocabularies never exceed them)."""
@@ -250,10 +267,12 @@ class ItemFeatures:
     quality: np.ndarray   # float32 [N_QUALITY]
 
 
-def encode_item(video: Video, vocab: Vocabulary) -> ItemFeatures:
+def encode_item(video: Video, vocab: Vocabulary,
+                quality: np.ndarray | None = None) -> ItemFeatures:
     """Candidate-side features; identical in training and serving for the same video.
 
-    ``video`` must already be masked to ``vocab.fields`` (the encoders below do it).
+    ``video`` must already be masked to ``vocab.fields``, or ``quality`` be its masked quality
+    vector (``encode_row`` does that).
     """
     tags = np.zeros(MAX_TAGS, dtype=np.int32)
     for i, tag in enumerate(video_tags(video)[:MAX_TAGS]):
@@ -261,7 +280,9 @@ def encode_item(video: Video, vocab: Vocabulary) -> ItemFeatures:
     title = np.zeros(MAX_TITLE, dtype=np.int32)
     for i, token in enumerate(title_tokens(video.title)[:MAX_TITLE]):
         title[i] = vocab.token_id(token)
-    return ItemFeatures(tags, vocab.author_id(video.owner_mid), title, quality_features(video))
+    if quality is None:
+        quality = quality_features(video)
+    return ItemFeatures(tags, vocab.author_id(video.owner_mid), title, quality)
 
 
 class WatchContext:
@@ -283,7 +304,7 @@ class WatchContext:
         self.positive_tokens: Counter[str] = Counter()
         self.negative_tokens: Counter[str] = Counter()
 
-    def add(self, video: Video) -> None:
+    def add(self, video: Video | WatchRecord) -> None:
         """Record one watch (its label from ``labels.interest``)."""
         zone = (video.tname or "").strip().lower()
         self._recent.append((self.vocab.author_id(video.owner_mid),
@@ -309,6 +330,43 @@ class WatchContext:
         elif label == 0.0:
             self.author_negative[video.owner_mid] += 1
             self.negative_tokens.update(title_tokens(video.title))
+
+    @classmethod
+    def of_watches(cls, watches: Sequence[Video | WatchRecord],
+                   vocab: Vocabulary) -> "WatchContext":
+        """The context after ``add``-ing each of ``watches`` in order, built in bulk (serving:
+        about 3x faster than one ``add`` per watch; a test checks they agree)."""
+        context = cls(vocab)
+        zones = [(w.tname or "").strip().lower() for w in watches]
+        mids = [w.owner_mid for w in watches]
+        labels = [interest(w) for w in watches]
+        recent = range(max(0, len(watches) - MAX_SEQ), len(watches))
+        for i in recent:
+            context._recent.append((vocab.author_id(mids[i]),
+                                    vocab.tag_id(zones[i]) if zones[i] else UNKNOWN_ID))
+            context._recent_raw.append((mids[i], zones[i]))
+        context._recent_authors.update(mids[i] for i in recent)
+        context._recent_zones.update(zones[i] for i in recent)
+        positive = [i for i, label in enumerate(labels) if label >= POSITIVE_THRESHOLD]
+        negative = [i for i, label in enumerate(labels) if label == 0.0]
+        context.n_watches, context.n_positive = len(watches), len(positive)
+        context.author_watches.update(mids)
+        context.zone_watches.update(zone for zone in zones if zone)
+        context.author_positive.update(mids[i] for i in positive)
+        context.zone_positive.update(zones[i] for i in positive if zones[i])
+        context.author_negative.update(mids[i] for i in negative)
+        context.positive_tokens.update(
+            chain.from_iterable(title_tokens(watches[i].title) for i in positive))
+        context.negative_tokens.update(
+            chain.from_iterable(title_tokens(watches[i].title) for i in negative))
+        return context
+
+    def n_entries(self) -> int:
+        """How many keys the context's counters hold (a measure of its memory)."""
+        return sum(len(c) for c in (
+            self._recent_authors, self._recent_zones, self.author_watches, self.author_positive,
+            self.author_negative, self.zone_watches, self.zone_positive, self.positive_tokens,
+            self.negative_tokens))
 
     def sequence(self) -> tuple[np.ndarray, np.ndarray]:
         """(UP主 ids, zone ids) of the latest MAX_SEQ watches, oldest first, left-padded with 0."""
@@ -359,26 +417,41 @@ def affinity_score(video: Video, context: WatchContext) -> float:
 
     The hand-written fallback ranker, and the model's prior.
     """
-    a = context.affinity(video)
+    return affinity_score_of(context.affinity(video), quality_features(video))
+
+
+def affinity_score_of(a: np.ndarray, quality: np.ndarray) -> float:
+    """``affinity_score`` from the video's affinity and quality vectors."""
     author = min(1.0, a[1] / math.log(4.0)) * 0.6 + min(1.0, a[0] / math.log(6.0)) * 0.4
     zone = min(1.0, 2.0 * a[4]) * 0.6 + min(1.0, 2.0 * a[3]) * 0.4
     disliked_author = min(1.0, a[2] / math.log(3.0))
     taste = 0.35 * author + 0.35 * zone + 0.3 * float(a[5]) - 0.2 * disliked_author
-    return float(min(1.0, max(0.0, 0.65 * taste + 0.35 * quality_score(video))))
+    return float(min(1.0, max(0.0, 0.65 * taste + 0.35 * quality_score_of(quality))))
 
 
-def prior_logit(video: Video, context: WatchContext) -> float:
-    """The content-affinity score of an (already masked) video as a logit: the model's prior."""
-    p = min(1.0 - PRIOR_CLIP, max(PRIOR_CLIP, affinity_score(video, context)))
+def _prior_of(score: float) -> float:
+    """The content-affinity score as a logit (clipped): the model's prior."""
+    p = min(1.0 - PRIOR_CLIP, max(PRIOR_CLIP, score))
     return math.log(p / (1.0 - p))
 
 
-def serving_context(behaviour: Iterable[Video], vocab: Vocabulary) -> WatchContext:
-    """The context at serving time: every timed watch, oldest first."""
-    context = WatchContext(vocab)
-    for video in watch_events(behaviour):
-        context.add(video)
-    return context
+def encode_row(video: Video, context: WatchContext,
+               vocab: Vocabulary) -> tuple[ItemFeatures, np.ndarray, float]:
+    """One model row without the sequence: the item features, the affinity and the prior of
+    ``mask_video(video, vocab.fields)`` (only the counts differ there, and only the quality
+    vector reads them; affinity and quality are computed once and the prior reuses them).
+    Training and serving both encode through here."""
+    quality = quality_features(video, vocab.fields)
+    item = encode_item(video, vocab, quality)
+    affinity = context.affinity(video)
+    return item, affinity, _prior_of(affinity_score_of(affinity, quality))
+
+
+def serving_context(behaviour: Iterable[Video | WatchRecord],
+                    vocab: Vocabulary) -> WatchContext:
+    """The context at serving time: every timed watch, oldest first. Behaviour records as
+    ``Video`` or as the ``WatchRecord`` rows storage reads for serving give the same context."""
+    return WatchContext.of_watches(watch_events(behaviour), vocab)
 
 
 def stack(items: Sequence[ItemFeatures], sequences: Sequence[tuple[np.ndarray, np.ndarray]],
@@ -440,9 +513,7 @@ def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Voc
     for video in videos:
         row = memo_get(memo, video)
         if row is None:
-            masked = mask_video(video, vocab.fields)
-            row = (encode_item(masked, vocab), context.affinity(masked),
-                   prior_logit(masked, context))
+            row = encode_row(video, context, vocab)
             memo_put(memo, video, row)
         items.append(row[0])
         affinities.append(row[1])
@@ -471,9 +542,7 @@ def encode_samples(samples: Sequence[Sample], watches: Sequence[Video],
         while position < len(events) and events[position].view_at < sample.anchor:
             context.add(events[position])
             position += 1
-        masked = mask_video(sample.video, vocab.fields)
-        items[index] = encode_item(masked, vocab)
+        items[index], affinities[index], priors[index] = encode_row(sample.video, context,
+                                                                     vocab)
         sequences[index] = context.sequence()
-        affinities[index] = context.affinity(masked)
-        priors[index] = prior_logit(masked, context)
     return stack(items, sequences, affinities, priors)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 WATCH_WINDOW_S = 3 * 86400.0
 HIT, NEGATIVE, PENDING = "hit", "negative", "pending"

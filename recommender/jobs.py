@@ -1,8 +1,8 @@
 """One user's training job as every trainer runs it: the bot's process pool or a Celery worker.
 
-``claim`` -> ``gather`` (behaviour, feedback, pool, impressions and the previous model from
-storage; never credentials) -> train (``recommender.worker.run_training``, in whichever process)
--> ``record`` (register the model under the claim, delete the older files) -> ``release``.
+``claim`` -> ``gather`` (behaviour, feedback, mutes, pool, impressions and the previous model
+from storage; never credentials) -> train (``recommender.worker.run_training``, in whichever
+process) -> ``record`` (register the model under the claim, delete the older files) -> ``release``.
 The claim (``Storage.claim_training``) keeps at most one training per user in flight across all
 processes and machines; erasing the user drops it, so a training that ends after /logout
 registers nothing and deletes the files it wrote.
@@ -17,11 +17,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain import Video
 from recommender.labels import POSITIVE_THRESHOLD, interest
+from recommender.mutes import Mutes
 from recommender.results import TrainingReport
 from recommender.selection import MIN_POSITIVES, REASON_FEW_POSITIVES
 from recommender.training import TrainingData, TrainingResult, plan_path_for, vocab_path_for
-from storage.records import Video
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def busy_report(n_records: int) -> TrainingReport:
 def gather(storage, tg_id: int, behaviour: list[Video]) -> TrainingJob:
     """The user's training inputs from storage (behaviour as already read)."""
     data = TrainingData(behaviour, storage.feedback_videos(tg_id), storage.load_pool(tg_id),
-                        storage.load_impressions(tg_id))
+                        storage.load_impressions(tg_id), Mutes.of(storage.load_mutes(tg_id)))
     previous = storage.latest_model(tg_id)
     previous_path = str(previous.path) if previous and Path(previous.path).exists() else None
     return TrainingJob(tg_id, data, str(storage.model_dir(tg_id)), previous_path, len(behaviour))

@@ -11,7 +11,11 @@ Labels (the issue's rules):
 - videos from the popular/feed pools that the user never watched are negatives;
 - a video the bot showed and the user did not watch within 3 days is an implicit negative
   (weight ``IMPLICIT_WEIGHT``, see recommender.impressions); a shown video that became a hit is
-  a watch or a 👍 already, and a shown video is never also a pool negative.
+  a watch or a 👍 already, and a shown video is never also a pool negative;
+- a mute ("fewer from this UP主 / zone", recommender.mutes) is a negative signal: every sample of
+  a muted UP主 or zone becomes a negative (weight at least ``MUTE_WEIGHT``), except a video the
+  user gave 👍 (explicit about that video), and every unwatched pool video of theirs is a
+  negative (not left to the random draw).
 
 Every sample has an *anchor* time: the moment whose history its sequence/affinity features may
 see (strictly earlier watches only). Watches are anchored at their ``view_at``; samples without a
@@ -24,18 +28,20 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from recommender.impressions import implicit_negatives, judge
-from storage.records import Impression, Video
+from domain import Impression, Video, WatchRecord
+from recommender.mutes import Mutes
 
 ABANDON_FRACTION = 0.25
 POSITIVE_THRESHOLD = 0.5
 FEEDBACK_WEIGHT = 3.0
 IMPLICIT_WEIGHT = 0.5
+MUTE_WEIGHT = 1.0
 AFTER_EVERYTHING = math.inf
 
 
@@ -54,7 +60,7 @@ class Sample:
         return self.target >= POSITIVE_THRESHOLD
 
 
-def watched_fraction(video: Video) -> float:
+def watched_fraction(video: Video | WatchRecord) -> float:
     """progress / duration in 0..1; progress -1 means finished; unknown duration gives 0.5."""
     if video.progress == -1:
         return 1.0
@@ -65,7 +71,7 @@ def watched_fraction(video: Video) -> float:
     return min(1.0, video.progress / video.duration)
 
 
-def interest(video: Video) -> float:
+def interest(video: Video | WatchRecord) -> float:
     """The engagement label of one behaviour record (see module doc)."""
     if video.liked or video.coined or video.faved:
         return 1.0
@@ -73,7 +79,7 @@ def interest(video: Video) -> float:
     return 0.0 if fraction < ABANDON_FRACTION else fraction
 
 
-def watch_events(behaviour: Iterable[Video]) -> list[Video]:
+def watch_events(behaviour: Iterable[Video | WatchRecord]) -> list:
     """The timed watches (view_at > 0), oldest first — the user's watch sequence."""
     return sorted((v for v in behaviour if v.view_at > 0), key=lambda v: (v.view_at, v.bvid))
 
@@ -81,13 +87,13 @@ def watch_events(behaviour: Iterable[Video]) -> list[Video]:
 def build_samples(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, int]],
                   pool: Sequence[Video], *, rng: np.random.Generator,
                   pool_ratio: float = 1.0, min_pool: int = 50,
-                  impressions: Sequence[Impression] = (), now: float | None = None
-                  ) -> list[Sample]:
+                  impressions: Sequence[Impression] = (), now: float | None = None,
+                  mutes: Mutes = Mutes()) -> list[Sample]:
     """All labelled samples of one user (see module doc), in no particular order.
 
     Pool negatives: up to ``max(min_pool, pool_ratio × behaviour)`` unwatched pool videos, drawn
     with ``rng``, never a video that was shown. Implicit negatives: the impressions judged at
-    ``now`` (default: the current time).
+    ``now`` (default: the current time). ``mutes``: see the module doc.
     """
     voted = {video.bvid: value for video, value in feedback if value}
     watch_times = [v.view_at for v in behaviour if v.view_at > 0]
@@ -121,12 +127,22 @@ def build_samples(behaviour: Sequence[Video], feedback: Sequence[tuple[Video, in
     for video in pool:
         if video.bvid and video.bvid not in known:
             unwatched.setdefault(video.bvid, video)
-    candidates = list(unwatched.values())
+    candidates = [video for video in unwatched.values() if not mutes.hides(video)]
     wanted = min(len(candidates), max(min_pool, int(pool_ratio * len(behaviour))))
     if wanted:
         for index in sorted(rng.choice(len(candidates), size=wanted, replace=False)):
             samples.append(Sample(candidates[index], 0.0, 1.0, random_anchor(), "pool"))
+    if mutes:
+        samples = [muted(sample) if mutes.hides(sample.video) and not (
+            sample.source == "feedback" and sample.positive) else sample for sample in samples]
+        samples += [Sample(video, 0.0, MUTE_WEIGHT, random_anchor(), "pool")
+                    for video in unwatched.values() if mutes.hides(video)]
     return samples
+
+
+def muted(sample: Sample) -> Sample:
+    """The sample as a mute's negative (target 0, weight at least MUTE_WEIGHT)."""
+    return replace(sample, target=0.0, weight=max(sample.weight, MUTE_WEIGHT))
 
 
 def time_split(samples: Sequence[Sample], holdout_fraction: float

@@ -18,7 +18,7 @@ from recommender.features import (AFFINITY_AUTHOR, AFFINITY_KEYWORDS, AFFINITY_Z
                                   quality_score)
 from recommender.reasons import candidate_zone_shares, generic_reasons, reasons_for
 from recommender.results import Recommendation
-from storage.records import Video
+from domain import Video
 
 MAX_PER_AUTHOR = 2
 MIN_RATING, MAX_RATING = 1, 99

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 from recommender.features import WatchContext, quality_score
 from recommender.results import Reason
 from recommender.text import title_tokens
-from storage.records import Video
+from domain import Video
 
 DRIVER_KINDS = ("author", "zone", "keywords")
 MIN_AUTHOR_WATCHES = 3
@@ -92,16 +92,9 @@ def quality_reason(video: Video) -> Reason | None:
     return Reason("quality", " ".join(parts))
 
 
-def _compact(number: int) -> str:
-    for size, suffix in ((1e8, "亿"), (1e4, "万")):
-        if number >= size:
-            return f"{number / size:.1f}{suffix}"
-    return str(number)
-
-
 def popular_reason(video: Video) -> Reason | None:
-    """The view count, when known."""
-    return Reason("popular", f"▶{_compact(video.view)}") if video.view else None
+    """The view count (as digits: the bot writes it per language), when known."""
+    return Reason("popular", str(video.view)) if video.view else None
 
 
 def fresh_reason(video: Video, now: float) -> Reason | None:

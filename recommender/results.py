@@ -7,15 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from storage.records import Video
+from domain import Video
 
 ReasonKind = Literal["author", "zone", "keywords", "quality", "popular", "fresh"]
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a video is recommended: the UP主, zone, title keywords, quality, popularity, or
-    freshness (``fresh``: the value is the whole days since publication, "0" = today)."""
+    """Why a video is recommended: the UP主, zone, title keywords (joined by "、"), quality,
+    popularity (``popular``: the view count as digits) or freshness (``fresh``: the whole days
+    since publication, "0" = today). The bot words each kind per language."""
 
     kind: ReasonKind
     value: str

@@ -34,7 +34,7 @@ from recommender.features import (COUNT_FIELDS, Vocabulary, WatchContext, affini
 from recommender.labels import Sample, binary_labels
 from recommender.metrics import auc
 from recommender.text import title_tokens
-from storage.records import Video
+from domain import Video
 
 RANKERS = ("model", "content", "freq", "tfidf")
 MIN_POSITIVES = 50

@@ -8,12 +8,18 @@ Serving loads the user's saved model in this process into the numpy forward pass
 (``models.numpy_scorer``): the serving process never imports TensorFlow or Keras, and loading a
 model costs milliseconds.
 
-Serving cache: per user (LRU over users), the loaded model, the decoded watch history with its
-feature context, the disliked set and the sent sets, each tagged with the storage revision of the
-part of the user's data it came from (``Storage.user_revisions``). Every ``rank`` call reads the
-revisions first (one indexed query) and re-reads exactly the parts that changed, so a new 👎, a
-video sent, a history sync or a new model is seen by the very next call and no caller has to
-invalidate anything.
+Serving cache: per user (LRU over users, bounded by the estimated bytes it holds), the loaded
+model, the history's feature context (with every recorded BV id), the disliked set, the mutes
+(recommender.mutes, read with the feedback) and the sent sets, each tagged with the storage
+revision of the part of the user's data it came from (``Storage.user_revisions``). Every ``rank``
+call reads the revisions first (one indexed query) and re-reads exactly the parts that changed,
+so a new 👎 or mute, a video sent, a history sync or a new model is seen by the very next call and
+no caller has to invalidate anything.
+
+A miss is cheap on purpose (~20 ms of CPU for a 1,000-record user, docs/PERFORMANCE.md): the
+history is read as ``WatchRecord`` rows (only the fields the context needs, from columns with a
+covering index), the model file is an uncompressed .npz, and a served model keeps only the
+embedding rows its vocabularies address and drops the TF-IDF weights unless TF-IDF serves.
 """
 from __future__ import annotations
 
@@ -24,14 +30,15 @@ import multiprocessing
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 from models.numpy_scorer import NumpyScorer
 from recommender import jobs
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
-from recommender.labels import POSITIVE_THRESHOLD, interest, watch_events
+from recommender.labels import POSITIVE_THRESHOLD, interest
+from recommender.mutes import Mutes
 from recommender.ranking import (affinity_drivers, fallback_rank, model_drivers, quality_rank,
                                  rating_of, select_top, usable_candidates)
 from recommender.reasons import candidate_zone_shares, reasons_for
@@ -39,8 +46,8 @@ from recommender.results import RankedList, Recommendation, TrainingReport
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
 from recommender.training import TrainingResult, plan_path_for, vocab_path_for
-from recommender.worker import init_worker, run_training
-from storage.records import Video
+from recommender.worker import init_worker, read_progress, run_training
+from domain import Video
 
 if TYPE_CHECKING:
     from recommender.queue import QueuedTraining, TrainingQueue
@@ -49,14 +56,30 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STARTUP_GRACE_S = 90.0      # worker start + TensorFlow import + first trace, on top of the cap
+# default byte budget of the serving cache, in RSS. A user with 1,000 records adds ~0.38 MB of
+# RSS (recorded BV ids ~35 KB, context ~55 KB, trimmed model with vocabularies ~130 KB, ~1 KB
+# per encoded candidate, and allocator overhead), so 64 MB keeps ~150 such users; a miss costs
+# ~20 ms of CPU (see the module doc), so a bigger cache buys little and costs RSS
+SERVING_CACHE_BYTES = 64 * 2**20
+# bytes of Python objects, for the cache's estimates (tracemalloc on 1,000-record synthetic
+# users): a recorded BV id in the set, a counter entry (keys are mostly shared: UP主 ids, and
+# title words from the tokenizer's cache), a vocabulary word with its id, an encoded row
+BVID_BYTES = 40
+COUNTER_ENTRY_BYTES = 40
+VOCAB_ENTRY_BYTES = 150
+ROW_BYTES = 1000
+ENTRY_BYTES = 100            # anything else: an entry of a set or dict
+# the process's RSS grows by ~1.7x what tracemalloc counts (pymalloc arenas, the freed rows of
+# each load): measured over 300 users ranked into an unbounded cache
+RSS_PER_ALLOCATED_BYTE = 1.7
 # a training claim outlives the longest training by this much (then a killed trainer's claim
 # can be taken over)
 CLAIM_GRACE_S = STARTUP_GRACE_S + 30.0
-# users whose serving state stays cached. A miss costs ~70 ms for a user with 1,000 records
-# (history read and decoded ~35 ms, context and candidate features ~25 ms, model load into the
-# numpy scorer ~7 ms); such a user's cached state takes ~1.5 MB (history, context and its
-# encoded-candidate memo, model weights), so 96 users stay under ~150 MB
-MODEL_CACHE_SIZE = 96
+PROGRESS_POLL_S = 0.5       # how often a waiting training looks at its queue place / epochs
+QUEUED, TRAINING = "queued", "training"
+# progress(stage, done, total): (QUEUED, place in the queue, 0) while waiting for a worker,
+# (TRAINING, epochs done, epochs planned) once it runs (0, 0 while the worker starts)
+TrainingProgress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -71,32 +94,51 @@ class LoadedModel:
 
 
 @dataclass(frozen=True)
-class History:
-    """The user's behaviour as ranking needs it: every recorded BV id and the timed watches."""
+class ServingContext:
+    """The user's history as ranking needs it, under one model's vocabularies: every recorded
+    BV id, the watch context, and the context's encoded-candidate memo."""
 
     bvids: frozenset[str]
-    watches: list[Video]       # oldest first (labels.watch_events)
-
-
-@dataclass(frozen=True)
-class ServingContext:
-    """The history's feature context under one vocabulary, with its encoded-candidate memo."""
-
     context: WatchContext
     rows: dict             # encode_candidates' memo for this context
+
+
+def approx_nbytes(value: object) -> int:
+    """The RSS a cached serving value adds, roughly (for the cache's budget)."""
+    return int(_allocated_bytes(value) * RSS_PER_ALLOCATED_BYTE)
+
+
+def _allocated_bytes(value: object) -> int:
+    if isinstance(value, ServingContext):
+        return (len(value.bvids) * BVID_BYTES + value.context.n_entries() * COUNTER_ENTRY_BYTES
+                + len(value.rows) * ROW_BYTES)
+    if isinstance(value, LoadedModel):
+        vocab, plan = value.vocab, value.plan
+        entries = len(vocab.tags) + len(vocab.authors) + len(vocab.tokens)
+        if plan.tfidf is not None:
+            entries += len(plan.tfidf.idf)
+        scorer_bytes = value.scorer.nbytes if value.scorer is not None else 0
+        return entries * VOCAB_ENTRY_BYTES + scorer_bytes
+    if isinstance(value, (frozenset, set, dict)):
+        return len(value) * ENTRY_BYTES
+    return ENTRY_BYTES
 
 
 class ServingCache:
     """Per-user values derived from stored data, each valid for one revision of its source.
 
     ``get`` returns the cached value while the revision it was stored with equals the current
-    one, else calls ``load`` and stores the result. LRU over users; thread-safe (two threads
+    one, else calls ``load`` and stores the result. LRU over users, bounded by ``max_bytes`` of
+    estimated size (``approx_nbytes``; a user's size is re-estimated whenever they are used, so
+    the encoded-candidate memos growing between calls are counted). Thread-safe (two threads
     missing at once both load, and the later store wins; both values are correct).
     """
 
-    def __init__(self, max_users: int) -> None:
-        self._max_users = max_users
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
         self._users: OrderedDict[int, dict[str, tuple[Hashable, object]]] = OrderedDict()
+        self._sizes: dict[int, int] = {}
+        self.nbytes = 0
         self._lock = threading.Lock()
 
     def get(self, tg_id: int, key: str, revision: Hashable, load: Callable[[], T]) -> T:
@@ -106,29 +148,43 @@ class ServingCache:
                 self._users.move_to_end(tg_id)
                 hit = entry.get(key)
                 if hit is not None and hit[0] == revision:
+                    self._measure(tg_id)
                     return hit[1]
         value = load()
         with self._lock:
             self._users.setdefault(tg_id, {})[key] = (revision, value)
             self._users.move_to_end(tg_id)
-            while len(self._users) > self._max_users:
-                self._users.popitem(last=False)
+            self._measure(tg_id)
+            while self.nbytes > self._max_bytes and self._users:
+                oldest, _ = self._users.popitem(last=False)
+                self.nbytes -= self._sizes.pop(oldest, 0)
         return value
+
+    def _measure(self, tg_id: int) -> None:
+        size = sum(approx_nbytes(value) for _, value in self._users[tg_id].values())
+        self.nbytes += size - self._sizes.get(tg_id, 0)
+        self._sizes[tg_id] = size
+
+    def __len__(self) -> int:
+        return len(self._users)
 
     def drop(self, tg_id: int) -> None:
         with self._lock:
             self._users.pop(tg_id, None)
+            self.nbytes -= self._sizes.pop(tg_id, 0)
 
     def clear(self) -> None:
         with self._lock:
             self._users.clear()
+            self._sizes.clear()
+            self.nbytes = 0
 
 
 class Recommender:
     """Per-user training and ranking over a Storage (see docs/CONTRACTS.md, recommender/)."""
 
     def __init__(self, storage, *, max_workers: int = 1, time_cap_s: float = 120.0,
-                 seed: int = 1234, cache_size: int = MODEL_CACHE_SIZE,
+                 seed: int = 1234, cache_bytes: int = SERVING_CACHE_BYTES,
                  queue: "TrainingQueue | None" = None) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
@@ -138,11 +194,13 @@ class Recommender:
         self.seed = seed
         # Celery trainings (recommender.queue); None = this process's worker pool only
         self.queue = queue
-        self._cache = ServingCache(cache_size)
+        self._cache = ServingCache(cache_bytes)
         self._load_lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_workers)
+        self._queue: list[int] = []   # users whose training waits for a worker, in order
+        self._queue_lock = threading.Lock()
         self._closed = False
         # called (from the ranking thread) with tg_id when a user's model file was damaged and
         # set aside; the bot schedules a retrain with it
@@ -173,28 +231,33 @@ class Recommender:
         for process in processes:
             process.join(timeout=5)
 
-    def train(self, tg_id: int) -> TrainingReport:
+    def train(self, tg_id: int, progress: TrainingProgress | None = None) -> TrainingReport:
         """Train the user's model and choose what serves; blocking.
 
         With a training queue (Celery) a worker trains; when the broker is unreachable, or
         without a queue, a worker process of this one does, under the user's training claim
         (recommender.jobs). Too few engaged watches to train on: nothing starts, the content
         ranker keeps serving and the report says why (the same figures /status shows).
+        ``progress`` (called from this thread) hears the place in the queue and the epochs of
+        a training in this process (see TrainingProgress); a queued one reports none.
         """
-        started = self._start(tg_id)
+        started = self._start(tg_id, progress)
         if isinstance(started, TrainingReport):
             return started
         return self.queue.collect(started, max(0.0, started.deadline - time.monotonic()))
 
-    async def train_async(self, tg_id: int) -> TrainingReport:
+    async def train_async(self, tg_id: int,
+                          progress: TrainingProgress | None = None) -> TrainingReport:
         """``train`` for the event loop: a queued training's report is awaited without holding
-        a thread (recommender.queue.TrainingQueue.wait), so many trainings can be in flight."""
-        started = await asyncio.to_thread(self._start, tg_id)
+        a thread (recommender.queue.TrainingQueue.wait), so many trainings can be in flight.
+        ``progress`` is called from a worker thread, as in ``train``."""
+        started = await asyncio.to_thread(self._start, tg_id, progress)
         if isinstance(started, TrainingReport):
             return started
         return await self.queue.wait(started)
 
-    def _start(self, tg_id: int) -> "TrainingReport | QueuedTraining":
+    def _start(self, tg_id: int,
+               progress: TrainingProgress | None) -> "TrainingReport | QueuedTraining":
         """Queue the user's training (a handle to wait on), or run it here (its report)."""
         behaviour = self.storage.load_behaviour(tg_id)
         short = jobs.shortfall(behaviour)
@@ -209,7 +272,7 @@ class Recommender:
             return jobs.busy_report(len(behaviour))
         try:
             job = jobs.gather(self.storage, tg_id, behaviour)
-            result = self._run_in_pool(job)
+            result = self._run_in_pool(job, progress)
             if isinstance(result, TrainingReport):
                 return result
             # no forget(): the registration bumps the model revision, so the next rank reloads
@@ -222,32 +285,87 @@ class Recommender:
         """Whether trainings are meant for workers whose broker is unreachable right now."""
         return self.queue is not None and self.queue.unreachable
 
-    def _run_in_pool(self, job: jobs.TrainingJob) -> TrainingResult | TrainingReport:
-        """Run the job in this process's worker pool; a report when it did not finish."""
-        n_records, tg_id = job.n_records, job.tg_id
-        with self._slots:  # the timeout below then counts this job's run time only
+    def _wait_for_slot(self, tg_id: int, progress: TrainingProgress | None) -> None:
+        """Take a worker slot, reporting the place in the queue while waiting."""
+        with self._queue_lock:
+            self._queue.append(tg_id)
+        try:
+            while not self._slots.acquire(timeout=PROGRESS_POLL_S if progress else None):
+                with self._queue_lock:
+                    place = self._queue.index(tg_id) + 1
+                progress(QUEUED, place, 0)
+        finally:
+            with self._queue_lock:
+                self._queue.remove(tg_id)
+
+    def _await_result(self, future: concurrent.futures.Future, progress_path: Path,
+                      progress: TrainingProgress | None) -> TrainingResult:
+        """The job's result, reporting its epochs (the last one also when the job ended
+        between two looks); TimeoutError past the cap plus grace."""
+        deadline = time.monotonic() + self.time_cap_s + STARTUP_GRACE_S
+        shown = None
+
+        def report_epochs() -> None:
+            nonlocal shown
+            epochs = read_progress(progress_path)
+            if progress and epochs is not None and epochs != shown:
+                shown = epochs
+                progress(TRAINING, *epochs)
+        if progress:
+            progress(TRAINING, 0, 0)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise concurrent.futures.TimeoutError()
             try:
-                future = self._pool().submit(run_training, job.data, job.out_dir, self.seed,
-                                             self.time_cap_s, job.previous_model)
-            except RuntimeError as exc:  # closed, or a broken pool that cannot take jobs
-                logger.warning("training of user %s not started: %s", tg_id, exc)
-                self._kill_pool()
-                return TrainingReport(n_records, False, {}, "training could not start")
-            try:
-                return future.result(timeout=self.time_cap_s + STARTUP_GRACE_S)
+                result = future.result(timeout=min(remaining, PROGRESS_POLL_S) if progress
+                                       else remaining)
             except concurrent.futures.TimeoutError:
-                logger.warning("training of user %s overran its time cap; worker terminated",
-                               tg_id)
+                report_epochs()
+                continue
+            report_epochs()
+            return result
+
+    def _run_in_pool(self, job: jobs.TrainingJob, progress: TrainingProgress | None
+                     ) -> TrainingResult | TrainingReport:
+        """Run the job in this process's worker pool once a slot is free; a report when it
+        did not finish."""
+        progress_path = Path(job.out_dir) / "training-progress.json"
+        progress_path.unlink(missing_ok=True)
+        self._wait_for_slot(job.tg_id, progress)
+        try:
+            return self._train_in_slot(job, progress_path, progress)
+        finally:
+            self._slots.release()
+            progress_path.unlink(missing_ok=True)
+
+    def _train_in_slot(self, job: jobs.TrainingJob, progress_path: Path,
+                       progress: TrainingProgress | None) -> TrainingResult | TrainingReport:
+        """The training job once a worker slot is held (see ``_run_in_pool``)."""
+        n_records, tg_id = job.n_records, job.tg_id
+        try:
+            future = self._pool().submit(run_training, job.data, job.out_dir, self.seed,
+                                         self.time_cap_s, job.previous_model,
+                                         str(progress_path) if progress else None)
+        except RuntimeError as exc:  # closed, or a broken pool that cannot take jobs
+            logger.warning("training of user %s not started: %s", tg_id, exc)
+            self._kill_pool()
+            return TrainingReport(n_records, False, {}, "training could not start")
+        try:
+            return self._await_result(future, progress_path, progress)
+        except concurrent.futures.TimeoutError:
+            logger.warning("training of user %s overran its time cap; worker terminated",
+                           tg_id)
+            self._kill_pool()
+            return TrainingReport(n_records, False, {},
+                                  "training timed out; the previous model stays")
+        except Exception as exc:  # a crashed worker or a bug in the job: keep the old model
+            logger.exception("training of user %s failed", tg_id)
+            if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
                 self._kill_pool()
-                return TrainingReport(n_records, False, {},
-                                      "training timed out; the previous model stays")
-            except Exception as exc:  # a crashed worker or a bug in the job: keep the old model
-                logger.exception("training of user %s failed", tg_id)
-                if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
-                    self._kill_pool()
-                return TrainingReport(n_records, False, {},
-                                      f"training failed ({type(exc).__name__}); "
-                                      "the previous model stays")
+            return TrainingReport(n_records, False, {},
+                                  f"training failed ({type(exc).__name__}); "
+                                  "the previous model stays")
 
     # --- serving --------------------------------------------------------------------------
 
@@ -289,33 +407,30 @@ class Recommender:
     def _load(path: Path) -> LoadedModel:
         vocab = Vocabulary.from_json(vocab_path_for(path).read_text(encoding="utf-8"))
         plan = ServingPlan.from_json(plan_path_for(path).read_text(encoding="utf-8"))
+        if plan.served != "tfidf":      # its weights only matter when it serves
+            plan = replace(plan, tfidf=None)
         if plan.served != "model":   # a simple ranker serves: no model weights needed
             return LoadedModel(path, vocab, plan, None)
-        return LoadedModel(path, vocab, plan, NumpyScorer.load(path))
+        return LoadedModel(path, vocab, plan,
+                           NumpyScorer.load(path, embedding_rows=vocab.table_rows()))
 
-    def _history(self, tg_id: int, revision: int) -> History:
-        def load() -> History:
-            behaviour = self.storage.load_behaviour(tg_id)
-            return History(frozenset(v.bvid for v in behaviour), watch_events(behaviour))
-
-        return self._cache.get(tg_id, "history", revision, load)
-
-    def _context(self, tg_id: int, revisions: dict[str, int], history: History,
-                 model: LoadedModel | None) -> ServingContext:
-        """The serving context of the history under the model's vocabularies (or none)."""
+    def _read_context(self, tg_id: int, model: LoadedModel | None) -> ServingContext:
+        """The user's recorded BV ids and watch context, read from storage now."""
+        records = self.storage.load_watch_records(tg_id)
         vocab = model.vocab if model is not None else Vocabulary()
-        return self._cache.get(
-            tg_id, "context", (revisions["behaviour"], revisions["model"], model is not None),
-            lambda: ServingContext(serving_context(history.watches, vocab), {}))
+        return ServingContext(frozenset(r.bvid for r in records),
+                              serving_context(records, vocab), {})
 
-    def _serving_state(self, tg_id: int) -> tuple[dict[str, int], History, LoadedModel | None]:
-        """The user's revisions, history and model, each from the cache when still current."""
+    def _serving_state(self, tg_id: int
+                       ) -> tuple[dict[str, int], LoadedModel | None, ServingContext]:
+        """The user's revisions, model and context, each from the cache when still current."""
         # revisions first: a write after this read makes the next call re-read that part
         revisions = self.storage.user_revisions(tg_id)
-        history = self._history(tg_id, revisions["behaviour"])
         model = self._cache.get(tg_id, "model", revisions["model"],
                                 lambda: self._latest_model(tg_id))
-        return revisions, history, model
+        serving = self._cache.get(tg_id, "context", (revisions["behaviour"], revisions["model"]),
+                                  lambda: self._read_context(tg_id, model))
+        return revisions, model, serving
 
     def serving_summary(self, tg_id: int) -> dict:
         """What serves the user and why, as flat figures (for /status): the latest plan's
@@ -332,8 +447,7 @@ class Recommender:
     def prepare(self, tg_id: int) -> None:
         """Load the user's model and serving context now (after a training), so the next
         ranking does not pay for reading the history, loading the model and tracing it."""
-        revisions, history, model = self._serving_state(tg_id)
-        self._context(tg_id, revisions, history, model)
+        self._serving_state(tg_id)
 
     def rank(self, tg_id: int | None, candidates: list[Video], n: int, *, channel: str,
              exclude: set[str] | frozenset[str] = frozenset()) -> RankedList:
@@ -342,17 +456,19 @@ class Recommender:
         if tg_id is None:
             usable = usable_candidates(candidates, set(exclude))
             return RankedList(quality_rank(usable, n), provisional=True, ranker="quality")
-        revisions, history, model = self._serving_state(tg_id)
+        revisions, model, serving = self._serving_state(tg_id)
         disliked = self._cache.get(
             tg_id, "disliked", revisions["feedback"],
             lambda: frozenset(b for b, v in self.storage.load_feedback(tg_id).items() if v < 0))
         sent = self._cache.get(tg_id, f"sent:{channel}", revisions["sent"],
                                lambda: frozenset(self.storage.sent_bvids(tg_id, channel)))
-        usable = usable_candidates(candidates, history.bvids | disliked | sent | set(exclude))
+        mutes = self._cache.get(tg_id, "mutes", revisions["feedback"],
+                                lambda: Mutes.of(self.storage.load_mutes(tg_id)))
+        usable = [video for video in usable_candidates(
+            candidates, serving.bvids | disliked | sent | set(exclude)) if not mutes.hides(video)]
         if not usable:
             return RankedList([], provisional=model is None,
                               ranker="content" if model is None else model.plan.served)
-        serving = self._context(tg_id, revisions, history, model)
         context = serving.context
         zone_shares = candidate_zone_shares(candidates)     # of the whole list, as passed
         if model is None:

@@ -64,7 +64,7 @@ from typing import Sequence
 
 import numpy as np
 
-from storage.records import Video, merge_videos
+from domain import Video, merge_videos
 
 ZONES: dict[str, list[str]] = {
     "单机游戏": ["艾尔登法环", "黑神话", "悟空", "魂系", "通关", "速通", "剧情", "boss", "法环", "只狼"],

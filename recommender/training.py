@@ -21,10 +21,9 @@ import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
 from models.trainer import TrainerPool
 from models.wide_deep import ModelSpec, weights_to_bytes
@@ -33,11 +32,12 @@ from recommender.features import (COUNT_FIELDS, Vocabulary, build_vocabulary, ch
                                   encode_samples, mask_video, present_fields)
 from recommender.labels import (Sample, binary_labels, build_samples, time_split, watch_events)
 from recommender.metrics import auc, ndcg_at_k
+from recommender.mutes import Mutes
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, REASON_NO_HOLDOUT,
                                    ServingPlan, TfidfRanker, as_served, choose,
                                    data_shortfall, holdout_scores)
 from storage.files import write_atomic
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class TrainingData:
     feedback: list[tuple[Video, int]] = field(default_factory=list)
     pool: list[Video] = field(default_factory=list)
     impressions: list[Impression] = field(default_factory=list)
+    mutes: Mutes = field(default_factory=Mutes)
 
 
 @dataclass
@@ -123,6 +124,8 @@ def equalize_missing(samples: Sequence[Sample], rng: np.random.Generator,
 
 def sample_weights(samples: Sequence[Sample]) -> np.ndarray:
     """Per-sample weight × balanced class weight (one class present: no balancing)."""
+    from sklearn.utils.class_weight import compute_class_weight  # training only (~80 MB)
+
     y = binary_labels(samples)
     base = np.array([s.weight for s in samples], dtype=np.float32)
     classes = np.unique(y)
@@ -160,7 +163,8 @@ class SavedModel:
 def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: Sequence[Video],
                 *, seed: int, time_cap_s: float, trainers: TrainerPool,
                 fields: Sequence[str] = COUNT_FIELDS, previous: SavedModel | None = None,
-                max_epochs: int = MAX_EPOCHS) -> FittedModel:
+                max_epochs: int = MAX_EPOCHS,
+                on_epoch: Callable[[int, int], None] | None = None) -> FittedModel:
     """Fit a model on ``train``, early-stopped on ``validation``.
 
     Both are used as given (equalize them first); counts outside ``fields`` are blanked.
@@ -181,7 +185,7 @@ def fit_samples(train: Sequence[Sample], validation: Sequence[Sample], watches: 
                           start_weights=start_weights(trainer, previous, seed), seed=seed,
                           deadline=started + time_cap_s, validation=held_out,
                           max_epochs=max_epochs, patience=PATIENCE, batch_size=BATCH_SIZE,
-                          learning_rate=LEARNING_RATE)
+                          learning_rate=LEARNING_RATE, on_epoch=on_epoch)
     metrics: dict = {"train_samples": len(train), "val_samples": len(validation),
                      "epochs": outcome.epochs}
     if outcome.stopped_by_time:
@@ -207,11 +211,12 @@ class TrainedPlan:
 
 
 def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: TrainerPool,
-               previous: SavedModel | None = None) -> TrainedPlan:
+               previous: SavedModel | None = None,
+               on_epoch: Callable[[int, int], None] | None = None) -> TrainedPlan:
     """Label, split by time, fit the model and choose what serves (recommender.selection)."""
     rng = np.random.default_rng(seed)
     samples = build_samples(data.behaviour, data.feedback, data.pool, rng=rng,
-                            impressions=data.impressions)
+                            impressions=data.impressions, mutes=data.mutes)
     n_positive = int(binary_labels(samples).sum()) if samples else 0
     shortfall = data_shortfall(samples)
     if shortfall is not None:
@@ -223,7 +228,7 @@ def train_plan(data: TrainingData, *, seed: int, time_cap_s: float, trainers: Tr
     validation = equalize_missing(validation, rng, fields)
     watches = watch_events(data.behaviour)
     fitted = fit_samples(train, validation, watches, seed=seed, time_cap_s=time_cap_s,
-                         trainers=trainers, fields=fields, previous=previous)
+                         trainers=trainers, fields=fields, previous=previous, on_epoch=on_epoch)
     holdout = as_served(validation)
     labels = binary_labels(holdout)
     if not holdout or labels.min() == labels.max():
@@ -272,8 +277,8 @@ def _rounded(metrics: dict) -> dict:
 
 
 def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time_cap_s: float,
-                     trainers: TrainerPool, previous_model: str | Path | None = None
-                     ) -> TrainingResult:
+                     trainers: TrainerPool, previous_model: str | Path | None = None,
+                     on_epoch: Callable[[int, int], None] | None = None) -> TrainingResult:
     """The whole training job of one user (see module doc). Never raises for bad data.
 
     A new model, vocabulary and plan are written whenever there was enough data to train; the
@@ -288,7 +293,7 @@ def train_user_model(data: TrainingData, out_dir: str | Path, *, seed: int, time
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("previous model unreadable, training from scratch: %s", exc)
     trained = train_plan(data, seed=seed, time_cap_s=time_cap_s, trainers=trainers,
-                         previous=previous)
+                         previous=previous, on_epoch=on_epoch)
     plan = trained.plan
     metrics = {"positives": trained.n_positive, "min_positives": MIN_POSITIVES, **plan.metrics()}
     if trained.fitted is None:

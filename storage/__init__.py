@@ -4,15 +4,14 @@
 schema lives in storage/schema.py, the credentials key in storage/crypto.py, atomic file writes
 and per-user model directories in storage/files.py.
 """
-from storage.records import Credentials, Impression, Video, merge_videos
 from storage.errors import (CredentialsUnreadable, KeyMissing, SchemaVersionError,
                             StorageClosed, StorageError, StorageUnavailable)
 from storage.crypto import load_or_create_key
-from storage.db import DigestSetting, ModelRecord, Storage, UserRecord
+from storage.db import DigestSetting, ModelRecord, MuteRecord, Storage, UserRecord, UserSettings
 
 __all__ = [
-    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "load_or_create_key",
-    "Video", "Credentials", "Impression", "merge_videos",
+    "Storage", "UserRecord", "ModelRecord", "DigestSetting", "MuteRecord", "UserSettings",
+    "load_or_create_key",
     "StorageError", "CredentialsUnreadable", "KeyMissing", "SchemaVersionError", "StorageClosed",
     "StorageUnavailable",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from storage.records import Video
+from domain import Video
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Video)}
 

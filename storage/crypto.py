@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from storage.errors import CredentialsUnreadable, KeyMissing
 from storage.files import fsync_dir
-from storage.records import Credentials
+from domain import Credentials
 
 logger = logging.getLogger(__name__)
 

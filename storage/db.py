@@ -30,7 +30,7 @@ from storage.crypto import CredentialCipher
 from storage.errors import (CredentialsUnreadable, StorageClosed, StorageError,
                             StorageUnavailable)
 from storage.files import remove_user_files, tighten_data_dir, user_model_dir
-from storage.records import Credentials, Impression, Video, merge_videos
+from domain import Credentials, Impression, Video, WatchRecord, merge_videos
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,34 @@ class DigestSetting:
     timezone: str
     last_sent_date: str | None = None  # YYYY-MM-DD in the user's zone
     paused: bool = False
+
+
+@dataclass(frozen=True)
+class MuteRecord:
+    """A "fewer from this UP主 / zone" of a user: kind "author" (key = the mid as digits) or
+    "zone" (key = the zone name, tname), the name shown to the user, when (Unix seconds)."""
+
+    id: int
+    kind: str
+    key: str
+    name: str
+    at: float
+
+
+MUTE_KINDS = ("author", "zone")
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """A user's /settings: digest sent silently, list size, the digest's lists, language
+    ("auto" = the Telegram client's, "zh", "en"). The defaults are what a user never asked
+    for gets."""
+
+    silent_digest: bool = False
+    list_size: int = 10
+    digest_hot: bool = True
+    digest_explore: bool = True
+    language: str = "auto"
 
 
 def _check_tg_id(tg_id: int) -> int:
@@ -327,11 +355,18 @@ class Storage:
                         (tg_id, *bvids)):
                     batch[bvid] = merge_videos(video_from_json(text), batch[bvid])
             conn.executemany(
-                "INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tg_id, bvid) DO UPDATE SET "
-                "view_at = excluded.view_at, video = excluded.video, "
-                "updated_at = excluded.updated_at",
-                [(tg_id, v.bvid, int(v.view_at), video_to_json(v), now) for v in batch.values()])
+                "INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at, title, "
+                "owner_mid, tname, duration, progress, liked, faved, coined) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tg_id, bvid) DO "
+                "UPDATE SET view_at = excluded.view_at, video = excluded.video, "
+                "updated_at = excluded.updated_at, title = excluded.title, "
+                "owner_mid = excluded.owner_mid, tname = excluded.tname, "
+                "duration = excluded.duration, progress = excluded.progress, "
+                "liked = excluded.liked, faved = excluded.faved, coined = excluded.coined",
+                [(tg_id, v.bvid, int(v.view_at), video_to_json(v), now, v.title or "",
+                  int(v.owner_mid or 0), v.tname or "", int(v.duration or 0),
+                  int(v.progress or 0), int(bool(v.liked)), int(bool(v.faved)),
+                  int(bool(v.coined))) for v in batch.values()])
             self._bump(conn, tg_id, "behaviour")
 
     def load_behaviour(self, tg_id: int) -> list[Video]:
@@ -341,6 +376,23 @@ class Storage:
                                 f"ORDER BY view_at DESC, {self._backend.tiebreak}",
                                 (_check_tg_id(tg_id),)).fetchall()
         return [video_from_json(row[0]) for row in rows]
+
+    def load_watch_records(self, tg_id: int) -> list[WatchRecord]:
+        """Every behaviour record of the user with only the fields serving reads, oldest
+        view_at first (ties by bvid; untimed records, view_at 0, first).
+
+        They are plain columns beside the record's JSON with an index covering them (schema
+        migration 6): no JSON is parsed, ~10x faster than ``load_behaviour`` for a 1,000-record
+        history."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT bvid, view_at, title, owner_mid, tname, duration, progress, liked, "
+                "faved, coined FROM behaviour WHERE tg_id = ? ORDER BY view_at, bvid",
+                (_check_tg_id(tg_id),)).fetchall()
+        return [WatchRecord(bvid, view_at, title, owner_mid, tname, duration, progress,
+                            bool(liked), bool(faved), bool(coined))
+                for bvid, view_at, title, owner_mid, tname, duration, progress, liked, faved,
+                coined in rows]
 
     def count_behaviour(self, tg_id: int) -> int:
         """How many behaviour records the user has."""
@@ -440,6 +492,58 @@ class Storage:
                                 (_check_tg_id(tg_id),)).fetchall()
         return dict(rows)
 
+    def remove_feedback(self, tg_id: int, bvid: str) -> bool:
+        """Undo the user's 👍/👎 of a video; True when there was one."""
+        with self._write() as conn:
+            removed = conn.execute("DELETE FROM feedback WHERE tg_id = ? AND bvid = ?",
+                                   (_check_tg_id(tg_id), str(bvid))).rowcount
+            if removed:
+                self._bump(conn, tg_id, "feedback")
+        return bool(removed)
+
+    def add_mute(self, tg_id: int, kind: str, key: str, name: str) -> MuteRecord:
+        """Mute an UP主 (kind "author", key = mid) or a zone (kind "zone", key = tname); muting
+        again keeps the first. Mutes are feedback: the "feedback" revision moves."""
+        if kind not in MUTE_KINDS or not str(key).strip():
+            raise ValueError("a mute is an author or a zone with a key")
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute("INSERT INTO mutes (tg_id, kind, key, name, at) VALUES (?, ?, ?, ?, ?) "
+                         "ON CONFLICT (tg_id, kind, key) DO NOTHING",
+                         (tg_id, kind, str(key).strip(), str(name), self._clock()))
+            self._bump(conn, tg_id, "feedback")
+            row = conn.execute("SELECT id, kind, key, name, at FROM mutes "
+                               "WHERE tg_id = ? AND kind = ? AND key = ?",
+                               (tg_id, kind, str(key).strip())).fetchone()
+        return MuteRecord(*row)
+
+    def remove_mute(self, tg_id: int, kind: str, key: str) -> MuteRecord | None:
+        """Unmute by kind and key; the removed mute, None when there was none."""
+        with self._write() as conn:
+            row = conn.execute("SELECT id, kind, key, name, at FROM mutes "
+                               "WHERE tg_id = ? AND kind = ? AND key = ?",
+                               (_check_tg_id(tg_id), kind, str(key).strip())).fetchone()
+            if row is None:
+                return None
+            conn.execute("DELETE FROM mutes WHERE id = ?", (row[0],))
+            self._bump(conn, tg_id, "feedback")
+        return MuteRecord(*row)
+
+    def get_mute(self, tg_id: int, mute_id: int) -> MuteRecord | None:
+        """One of the user's mutes by id (None when not theirs or gone)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT id, kind, key, name, at FROM mutes "
+                               "WHERE tg_id = ? AND id = ?",
+                               (_check_tg_id(tg_id), int(mute_id))).fetchone()
+        return MuteRecord(*row) if row else None
+
+    def load_mutes(self, tg_id: int) -> list[MuteRecord]:
+        """The user's mutes, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, kind, key, name, at FROM mutes WHERE tg_id = ? "
+                                "ORDER BY at, id", (_check_tg_id(tg_id),)).fetchall()
+        return [MuteRecord(*row) for row in rows]
+
     def feedback_videos(self, tg_id: int) -> list[tuple[Video, int]]:
         """(video, value) for every rating, newest first.
 
@@ -538,6 +642,32 @@ class Storage:
             conn.execute("INSERT INTO digest (tg_id, time_hhmm, timezone) VALUES (?, ?, ?) "
                          "ON CONFLICT (tg_id) DO UPDATE SET time_hhmm = excluded.time_hhmm, "
                          "timezone = excluded.timezone", (tg_id, time_hhmm, timezone))
+
+    def get_settings(self, tg_id: int) -> UserSettings:
+        """The user's settings (the defaults when they never changed one)."""
+        with self._read() as conn:
+            row = conn.execute("SELECT silent_digest, list_size, digest_hot, digest_explore, "
+                               "language FROM user_settings WHERE tg_id = ?",
+                               (_check_tg_id(tg_id),)).fetchone()
+        if row is None:
+            return UserSettings()
+        return UserSettings(bool(row[0]), int(row[1]), bool(row[2]), bool(row[3]), row[4])
+
+    def save_settings(self, tg_id: int, settings: UserSettings) -> None:
+        """Store the user's settings (creating the user row when needed); ValueError for a
+        value out of range."""
+        if not 1 <= settings.list_size <= 20 or settings.language not in ("auto", "zh", "en"):
+            raise ValueError("list size must be 1..20 and language auto, zh or en")
+        with self._write() as conn:
+            self._ensure(conn, tg_id)
+            conn.execute(
+                "INSERT INTO user_settings (tg_id, silent_digest, list_size, digest_hot, "
+                "digest_explore, language) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tg_id) DO "
+                "UPDATE SET silent_digest = excluded.silent_digest, list_size = "
+                "excluded.list_size, digest_hot = excluded.digest_hot, digest_explore = "
+                "excluded.digest_explore, language = excluded.language",
+                (tg_id, int(settings.silent_digest), settings.list_size,
+                 int(settings.digest_hot), int(settings.digest_explore), settings.language))
 
     def get_digest(self, tg_id: int) -> DigestSetting | None:
         """The user's digest setting, or None if they never set one."""

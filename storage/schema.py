@@ -1,9 +1,9 @@
 """The one module that owns the SQL schema: versioned migrations applied in order.
 
 The migrations are written once, in SQLite's type names; PostgreSQL runs the same statements with
-its own (storage.backends). The schema version lives in ``PRAGMA user_version`` (SQLite) or the
-table ``schema_version`` (PostgreSQL). Each migration is a tuple of SQL statements;
-``migrate`` applies the missing ones in order, each inside its own transaction together with the
+its own (storage.backends), except a ``PerEngine`` statement, written in each dialect. The schema
+version lives in ``PRAGMA user_version`` (SQLite) or the table ``schema_version`` (PostgreSQL).
+Each migration is a tuple of SQL statements; ``migrate`` applies the missing ones in order, each inside its own transaction together with the
 version bump, so a failure leaves the database at the previous version with nothing half-done.
 Every table holds per-user data keyed by a ``tg_id`` column (``erase_user`` relies on that, and a
 test checks it), so a new table added here is erased with its user automatically.
@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from storage.errors import SchemaVersionError
 
 logger = logging.getLogger(__name__)
 
-Migration = Sequence[str]
+
+class PerEngine(NamedTuple):
+    """A migration statement written once per engine, where the shared SQL cannot say it
+    (SQLite's json_extract vs PostgreSQL's jsonb operators)."""
+
+    sqlite: str
+    postgresql: str
+
+
+Migration = Sequence["str | PerEngine"]
 
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: the base tables
@@ -129,7 +138,71 @@ MIGRATIONS: tuple[Migration, ...] = (
            )""",
         "CREATE INDEX impressions_by_user ON impressions (tg_id, shown_at)",
     ),
-    # 6: the training of a user in flight, so at most one runs across every process and machine
+    # 6: the behaviour fields serving reads, as plain columns beside the JSON, filled from the
+    # stored JSON here and written by save_behaviour from then on, with an index covering them
+    # in the order serving reads them: Storage.load_watch_records is an index scan that parses
+    # no JSON (~3 ms for 1,000 records instead of ~8 with json_extract, ~30 decoding records)
+    (
+        "ALTER TABLE behaviour ADD COLUMN title TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE behaviour ADD COLUMN owner_mid INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE behaviour ADD COLUMN tname TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE behaviour ADD COLUMN duration INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE behaviour ADD COLUMN progress INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE behaviour ADD COLUMN liked INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE behaviour ADD COLUMN faved INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE behaviour ADD COLUMN coined INTEGER NOT NULL DEFAULT 0",
+        PerEngine(
+            sqlite="""UPDATE behaviour SET
+                   title = COALESCE(json_extract(video, '$.title'), ''),
+                   owner_mid = COALESCE(json_extract(video, '$.owner_mid'), 0),
+                   tname = COALESCE(json_extract(video, '$.tname'), ''),
+                   duration = COALESCE(json_extract(video, '$.duration'), 0),
+                   progress = COALESCE(json_extract(video, '$.progress'), 0),
+                   liked = COALESCE(json_extract(video, '$.liked'), 0) != 0,
+                   faved = COALESCE(json_extract(video, '$.faved'), 0) != 0,
+                   coined = COALESCE(json_extract(video, '$.coined'), 0) != 0""",
+            postgresql="""UPDATE behaviour b SET
+                   title = COALESCE(v.j ->> 'title', ''),
+                   owner_mid = COALESCE((v.j ->> 'owner_mid')::numeric, 0),
+                   tname = COALESCE(v.j ->> 'tname', ''),
+                   duration = COALESCE((v.j ->> 'duration')::numeric, 0),
+                   progress = COALESCE((v.j ->> 'progress')::numeric, 0),
+                   liked = (COALESCE(v.j ->> 'liked', 'false') NOT IN ('false', '0'))::int,
+                   faved = (COALESCE(v.j ->> 'faved', 'false') NOT IN ('false', '0'))::int,
+                   coined = (COALESCE(v.j ->> 'coined', 'false') NOT IN ('false', '0'))::int
+               FROM (SELECT tg_id, bvid, video::jsonb AS j FROM behaviour) v
+               WHERE b.tg_id = v.tg_id AND b.bvid = v.bvid"""),
+        "CREATE INDEX behaviour_serving ON behaviour (tg_id, view_at, bvid, title, owner_mid, "
+        "tname, duration, progress, liked, faved, coined)",
+    ),
+    # 7: mutes — "fewer from this UP主 / this zone": the UP主's mid or the zone's name (tname),
+    # the name the user saw, and when; ranking leaves their videos out, training learns them
+    # as negatives
+    (
+        """CREATE TABLE mutes (
+               id    INTEGER PRIMARY KEY AUTOINCREMENT,
+               tg_id INTEGER NOT NULL REFERENCES users(tg_id) ON DELETE CASCADE,
+               kind  TEXT    NOT NULL CHECK (kind IN ('author', 'zone')),
+               key   TEXT    NOT NULL,   -- author: the mid as digits; zone: the tname
+               name  TEXT    NOT NULL,   -- what /status shows
+               at    REAL    NOT NULL,
+               UNIQUE (tg_id, kind, key)
+           )""",
+    ),
+    # 8: the user's /settings (digest time and zone stay in ``digest``): silent digest, list
+    # size, which lists the digest holds, language ("auto" = the Telegram client's)
+    (
+        """CREATE TABLE user_settings (
+               tg_id          INTEGER PRIMARY KEY REFERENCES users(tg_id) ON DELETE CASCADE,
+               silent_digest  INTEGER NOT NULL DEFAULT 0 CHECK (silent_digest IN (0, 1)),
+               list_size      INTEGER NOT NULL DEFAULT 10 CHECK (list_size BETWEEN 1 AND 20),
+               digest_hot     INTEGER NOT NULL DEFAULT 1 CHECK (digest_hot IN (0, 1)),
+               digest_explore INTEGER NOT NULL DEFAULT 1 CHECK (digest_explore IN (0, 1)),
+               language       TEXT    NOT NULL DEFAULT 'auto'
+                              CHECK (language IN ('auto', 'zh', 'en'))
+           )""",
+    ),
+    # 9: the training of a user in flight, so at most one runs across every process and machine
     # (Storage.claim_training); a claim past expires_at was abandoned (a killed worker)
     (
         """CREATE TABLE training_claims (
@@ -181,6 +254,8 @@ def migrate(target, migrations: Sequence[Migration] = MIGRATIONS) -> int:
                 backend.rollback()
                 continue
             for statement in migrations[version - 1]:
+                if isinstance(statement, PerEngine):
+                    statement = getattr(statement, backend.name)
                 backend.connection().execute(backend.ddl(statement))
             backend.set_schema_version(version)
             backend.commit()

@@ -1,23 +1,17 @@
-"""/status, /sync and /logout."""
+"""/status and /sync."""
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.common import escape, lang_of, reply, services
-from bot.handlers.login import sync_and_report
-from bot.jobs import unschedule_digest
-from bot.render import render_serving
+from bot.context import BotContext
+from bot.handlers.common import escape, lang_of, reply
+from bot.render import render_mutes, render_serving, render_stage, render_taste
+from bot.services.users import LOGGED_IN, LOGIN_EXPIRED, StatusReport
+from bot.sync_report import sync_and_report
 from bot.texts import text
-
-logger = logging.getLogger(__name__)
-HIT_RATE_DAYS = 7
 
 
 def format_trained_at(value: object, zone: str) -> str:
@@ -36,40 +30,19 @@ def format_trained_at(value: object, zone: str) -> str:
     return escape(value)
 
 
-def recent_hits(storage, tg_id: int, now: float) -> tuple[int, int]:
-    """(hits, distinct videos shown) over the last HIT_RATE_DAYS days."""
-    from recommender.impressions import hit_rate, judge  # loads numpy/jieba via the package
-
-    since = now - HIT_RATE_DAYS * 86400
-    impressions = storage.load_impressions(tg_id, since=since)
-    if not impressions:
-        return 0, 0
-    outcomes = judge(impressions, storage.load_behaviour(tg_id), storage.feedback_videos(tg_id),
-                     now=now)
-    rate = hit_rate(outcomes, since=since)
-    return rate.hits, rate.shown
-
-
-async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Login state, Bilibili name, records, model, digest and the last week's hit rate."""
-    svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
-    storage = svc.storage
-    user = await asyncio.to_thread(storage.get_user, tg_id)
-    creds = await svc.accounts.stored(tg_id) if user else None
-    if creds is not None:
-        login = text(lang, "status_logged_in", name=escape(user.uname or user.mid))
-    elif user is not None and user.mid:
+def render_status(report: StatusReport, lang: str, default_zone: str) -> str:
+    """The /status message of a report."""
+    if report.login == LOGGED_IN:
+        login = text(lang, "status_logged_in", name=escape(report.name))
+    elif report.login == LOGIN_EXPIRED:
         login = text(lang, "status_expired")
     else:
         login = text(lang, "status_logged_out")
-    records = await asyncio.to_thread(storage.count_behaviour, tg_id) if user else 0
-    model_record = await asyncio.to_thread(storage.latest_model, tg_id) if user else None
-    summary = (await asyncio.to_thread(svc.recommender.serving_summary, tg_id) if user
-               else {"served": "content", "served_reason": "pending"})
-    digest = await asyncio.to_thread(storage.get_digest, tg_id) if user else None
-    zone = digest.timezone if digest else svc.settings.timezone
-    trained_at = format_trained_at(model_record.trained_at, zone) if model_record else None
-    model = render_serving(summary, lang, trained_at)
+    digest = report.digest
+    zone = digest.timezone if digest else default_zone
+    trained_at = (format_trained_at(report.trained_at, zone) if report.trained_at is not None
+                  else None)
+    model = render_serving(report.serving, lang, trained_at)
     if digest is None or digest.time_hhmm is None:
         digest_text = text(lang, "status_digest_off")
     else:
@@ -77,21 +50,35 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                            zone=escape(digest.timezone))
         if digest.paused:
             digest_text += " — " + text(lang, "digest_paused")
-    message = text(lang, "status", login=login, records=records, model=model,
+    message = text(lang, "status", login=login, records=report.records, model=model,
                    digest=digest_text)
-    hits, shown = (await asyncio.to_thread(recent_hits, storage, tg_id, time.time())
-                   if user else (0, 0))
-    if shown:
-        message += "\n" + text(lang, "status_hits", hits=hits, shown=shown,
-                                percent=round(100 * hits / shown))
-    if svc.recommender.training_delayed:
+    if report.shown:
+        message += "\n" + text(lang, "status_hits", hits=report.hits, shown=report.shown,
+                                percent=round(100 * report.hits / report.shown))
+    if report.training_delayed:
         message += "\n" + text(lang, "status_training_delayed")
-    await reply(update, message)
+    if report.running is not None:
+        message += "\n" + text(lang, "status_running", stage=render_stage(report.running, lang))
+    if report.taste is not None:  # the ranker serving is named in the Ranking line above
+        message += "\n\n" + render_taste(report.taste, lang)
+    return message
 
 
-async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def status_command(update: Update, context: BotContext) -> None:
+    """Login state, Bilibili name, records, model, digest and the last week's hit rate; then
+    the mutes, if any, with a button each to bring one back."""
+    svc = context.services
+    report = await svc.users.status(update.effective_user.id)
+    lang = lang_of(update, context)
+    await reply(update, render_status(report, lang, svc.settings.timezone))
+    if report.mutes:  # what the user left out of their lists, with "bring back" buttons
+        mutes = render_mutes(report.mutes, lang)
+        await reply(update, mutes.text, reply_markup=mutes.reply_markup())
+
+
+async def sync_command(update: Update, context: BotContext) -> None:
     """Re-sync and retrain now (in the background)."""
-    svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     if await svc.accounts.stored(tg_id) is None:
         await reply(update, text(lang, "login_needed_sync"))
         return
@@ -99,26 +86,7 @@ async def sync_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if running_s is not None:
         await reply(update, text(lang, "sync_busy", seconds=int(running_s)))
         return
-    svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang),
+    # the status message (header, then each stage, then the outcome) is sent by the task
+    svc.background.spawn(sync_and_report(svc, context.bot, tg_id, update.effective_chat.id, lang,
+                                         header=text(lang, "sync_started")),
                          name=f"sync:{tg_id}")
-    await reply(update, text(lang, "sync_started"))
-
-
-async def logout_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Sign the Bilibili web session out (best effort), then erase everything of the user:
-    credentials, behaviour, feedback, models, schedule."""
-    svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
-    svc.logins.cancel(tg_id)
-    svc.sync.cancel(tg_id)
-    unschedule_digest(context.job_queue, tg_id)
-    signed_out = await svc.accounts.sign_out(tg_id)
-    await asyncio.to_thread(svc.storage.erase_user, tg_id)
-    svc.recommender.forget(tg_id)
-    svc.accounts.forget(tg_id)
-    svc.lists.forget(tg_id)
-    logger.info("user %s logged out; all their data erased", tg_id)
-    message = text(lang, "logout_done")
-    if signed_out is not None:
-        message += "\n" + text(lang, "logout_bilibili_done" if signed_out
-                                else "logout_bilibili_kept")
-    await reply(update, message)

@@ -1,37 +1,27 @@
-"""Helpers shared by the handlers: the services, the user's language, sending lists, faults."""
+"""Helpers shared by the handlers: the user's language, HTML escaping, replying."""
 from __future__ import annotations
 
 import html
-import logging
 
-from telegram import Bot, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
+from typing import TYPE_CHECKING
 
-from bilibili.errors import BilibiliError, RiskControl
-from bot.render import RenderedMessage, format_age, render_list
-from bot.services.container import BotServices
-from bot.services.lists import ListResult
-from bot.texts import language_for, text
+from telegram import Update
 
-logger = logging.getLogger(__name__)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+from bot.texts import language_for
+
+if TYPE_CHECKING:
+    from bot.context import BotContext
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    """The bot's services (set by the composition root)."""
-    return context.application.bot_data["services"]
-
-
-def lang_of(update: Update) -> str:
-    """The language of the update's user: "en" for English clients, else "zh"."""
+def lang_of(update: Update, context: "BotContext | None" = None) -> str:
+    """The language of the update's user: the one chosen in /settings (with context), else
+    "en" for English clients and "zh" for everyone else."""
     user = update.effective_user
+    if context is not None and user is not None:
+        chosen = context.services.preferences.language(user.id)
+        if chosen is not None:
+            return chosen
     return language_for(user.language_code if user else None)
-
-
-def fault_text(exc: BilibiliError, lang: str) -> str:
-    """The short user message for a Bilibili fault."""
-    return text(lang, "risk_control" if isinstance(exc, RiskControl) else "unavailable")
 
 
 def escape(value: object) -> str:
@@ -39,29 +29,5 @@ def escape(value: object) -> str:
 
 
 async def reply(update: Update, message: str, **kwargs) -> None:
-    """Answer in the update's chat with an HTML message."""
-    await update.effective_chat.send_message(message, parse_mode=ParseMode.HTML,
-                                             link_preview_options=NO_PREVIEW, **kwargs)
-
-
-def list_messages(result: ListResult, lang: str, *, header: str,
-                  extra_notes: tuple[str, ...] = ()) -> list[RenderedMessage]:
-    """A ranked list as messages, with its staleness and provisional notes."""
-    notes = list(extra_notes)
-    if result.age_s is not None:
-        notes.insert(0, text(lang, "stale", age=format_age(result.age_s, lang)))
-    if result.provisional and result.items:
-        notes.append(text(lang, "provisional_content" if result.ranker == "content"
-                          else "provisional"))
-    return render_list(result.items, lang, header=header, notes=notes)
-
-
-async def send_list(bot: Bot, chat_id: int, result: ListResult, lang: str, *, header: str,
-                    extra_notes: tuple[str, ...] = (), buttons: bool = True) -> list[str]:
-    """Send a ranked list (split as needed, 👍/👎 buttons unless buttons=False); returns the
-    BV ids sent."""
-    for message in list_messages(result, lang, header=header, extra_notes=extra_notes):
-        await bot.send_message(chat_id, message.text, parse_mode=ParseMode.HTML,
-                               reply_markup=message.reply_markup() if buttons else None,
-                               link_preview_options=NO_PREVIEW)
-    return [item.video.bvid for item in result.items]
+    """Answer in the update's chat (HTML, no link preview: the Application's defaults)."""
+    await update.effective_chat.send_message(message, **kwargs)

@@ -1,20 +1,18 @@
 """/digest [HH:MM [Area/City]] | off: show, set or turn off the daily digest."""
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.args import ArgumentError, parse_digest
-from bot.handlers.common import escape, lang_of, reply, services
+from bot.context import BotContext
+from bot.handlers.common import escape, lang_of, reply
 from bot.jobs import schedule_digest, unschedule_digest
 from bot.texts import text
 
 
-async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc, lang, tg_id = services(context), lang_of(update), update.effective_user.id
-    storage = svc.storage
+async def digest_command(update: Update, context: BotContext) -> None:
+    """Show the digest setting, set a daily time (and zone), or turn it off."""
+    svc, lang, tg_id = context.services, lang_of(update, context), update.effective_user.id
     try:
         request = parse_digest(context.args, svc.settings.timezone)
     except ArgumentError as exc:
@@ -22,7 +20,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, text(lang, exc.key, **values))
         return
     if request.action == "show":
-        setting = await asyncio.to_thread(storage.get_digest, tg_id)
+        setting = await svc.digests.show(tg_id)
         if setting is None or setting.time_hhmm is None:
             await reply(update, text(lang, "digest_none"))
         else:
@@ -30,18 +28,12 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await reply(update, text(lang, "digest_show", time=setting.time_hhmm,
                                      zone=escape(setting.timezone), paused=paused).strip())
         return
-    if await asyncio.to_thread(storage.get_user, tg_id) is None:
-        await asyncio.to_thread(storage.ensure_user, tg_id, lang)
-    await asyncio.to_thread(storage.set_language, tg_id, lang)
     if request.action == "off":
-        setting = await asyncio.to_thread(storage.get_digest, tg_id)
-        zone = setting.timezone if setting else svc.settings.timezone
-        await asyncio.to_thread(storage.set_digest, tg_id, None, zone)
+        await svc.digests.off(tg_id, lang)
         unschedule_digest(context.job_queue, tg_id)
         await reply(update, text(lang, "digest_off"))
         return
-    await asyncio.to_thread(storage.set_digest, tg_id, request.time_hhmm, request.timezone)
-    setting = await asyncio.to_thread(storage.get_digest, tg_id)
+    setting = await svc.digests.set(tg_id, lang, request.time_hhmm, request.timezone)
     schedule_digest(context.job_queue, tg_id, setting)
     message = text(lang, "digest_set", time=request.time_hhmm, zone=escape(request.timezone))
     if setting.paused:

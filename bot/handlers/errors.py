@@ -5,15 +5,15 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
+from bot.faults import fault_text
 from bot.handlers.common import lang_of, reply
-from bot.texts import text
 
 logger = logging.getLogger(__name__)
 
 
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: BotContext) -> None:
     """Log the exception (type, message and traceback; never the update's payload or any
     credential: Credentials and Bilibili errors redact themselves) and apologise to the user."""
     error = context.error
@@ -24,6 +24,6 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
                  update_id, user_id, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await reply(update, text(lang_of(update), "error"))
+            await reply(update, fault_text(error, lang_of(update, context)))
         except TelegramError as exc:
             logger.warning("could not tell user %s about the error: %s", user_id, exc)

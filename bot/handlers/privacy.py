@@ -13,15 +13,16 @@ from typing import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
+from bot.context import BotContext
 from bot.handlers.common import lang_of, reply
 from bot.texts import text
 
 # the commands that touch an account; each is also a deep-link start parameter
-ACCOUNT_COMMANDS = ("login", "status", "sync", "logout", "digest", "explore", "hot")
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+ACCOUNT_COMMANDS = ("login", "status", "sync", "logout", "digest", "explore", "hot",
+                    "settings", "taste")
+Handler = Callable[[Update, BotContext], Awaitable[None]]
 
 
 def is_private(update: Update) -> bool:
@@ -29,16 +30,16 @@ def is_private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-def private_link(context: ContextTypes.DEFAULT_TYPE, command: str) -> str:
+def private_link(context: BotContext, command: str) -> str:
     """The deep link that opens the private chat and runs command there."""
     return create_deep_linked_url(context.bot.username, command)
 
 
-async def point_to_private(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def point_to_private(update: Update, context: BotContext,
                            command: str) -> None:
     """The group/channel answer: a note and a button to the private chat (a button press gets
     the note as its answer, opening the link)."""
-    lang = lang_of(update)
+    lang = lang_of(update, context)
     link = private_link(context, command)
     if update.callback_query is not None:
         await update.callback_query.answer(text(lang, "private_only_button"), url=link)
@@ -51,7 +52,7 @@ async def point_to_private(update: Update, context: ContextTypes.DEFAULT_TYPE,
 def private_only(command: str, handler: Handler, *, elsewhere: Handler | None = None) -> Handler:
     """handler in private chats; elsewhere (default: the note with the deep link) otherwise."""
     @functools.wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def guarded(update: Update, context: BotContext) -> None:
         if is_private(update):
             await handler(update, context)
         elif elsewhere is not None:
@@ -64,13 +65,13 @@ def private_only(command: str, handler: Handler, *, elsewhere: Handler | None = 
 def deep_linked(handler: Handler) -> Handler:
     """handler run for ``/start <command>`` (its start parameter is not an argument)."""
     @functools.wraps(handler)
-    async def started(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def started(update: Update, context: BotContext) -> None:
         context.args = []
         await handler(update, context)
     return started
 
 
-async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def channel_post(update: Update, context: BotContext) -> None:
     """A command posted in a channel: the note and a link to the private chat."""
     command = (update.effective_message.text or "/").split()[0][1:].split("@")[0].lower()
     await point_to_private(update, context, command if command in ACCOUNT_COMMANDS else "start")

@@ -16,8 +16,9 @@ from typing import Callable, TypeVar
 
 from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError, BilibiliUnavailable, NotLoggedIn, RiskControl
+from bot.services.executors import BilibiliCalls
 from storage import CredentialsUnreadable, Storage
-from storage.records import Credentials
+from domain import Credentials
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,12 +48,14 @@ class UserLocks:
 
 
 class Accounts:
-    """Runs blocking client calls with a user's (fresh) credentials."""
+    """Runs blocking client calls with a user's (fresh) credentials, on the Bilibili pool and
+    within the user's slots (``BilibiliCalls``)."""
 
-    def __init__(self, storage: Storage, client: BilibiliClient, *, refresh_check_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, storage: Storage, client: BilibiliClient, calls: BilibiliCalls, *,
+                 refresh_check_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.client = client
+        self.calls = calls
         self.refresh_check_s = refresh_check_s
         self._clock = clock
         self._checked_at: dict[int, float] = {}
@@ -79,7 +82,7 @@ class Accounts:
                 return None
             try:
                 # bounded: a slow Bilibili must not hold up the local erase and its reply
-                await asyncio.wait_for(asyncio.to_thread(self.client.logout, creds),
+                await asyncio.wait_for(self.calls.run(self.client.logout, creds, tg_id=tg_id),
                                        SIGN_OUT_WAIT_S)
             except BilibiliError as exc:
                 logger.warning("user %s: Bilibili sign-out failed (%s); erasing locally anyway",
@@ -124,7 +127,7 @@ class Accounts:
             if creds is None:
                 raise LoginRequired()
             try:
-                due = await asyncio.to_thread(self.client.refresh_due, creds)
+                due = await self.calls.run(self.client.refresh_due, creds, tg_id=tg_id)
             except NotLoggedIn:
                 return await self._refresh_or_expire(tg_id, creds)
             except (RiskControl, BilibiliUnavailable) as exc:
@@ -139,7 +142,7 @@ class Accounts:
         """fn(credentials) in a thread; on -101 one refresh and one retry, then LoginExpired."""
         creds = await self.credentials(tg_id)
         try:
-            return await asyncio.to_thread(fn, creds)
+            return await self.calls.run(fn, creds, tg_id=tg_id)
         except NotLoggedIn:
             logger.info("user %s: Bilibili says not logged in; trying a cookie refresh", tg_id)
         async with self._locks.get(tg_id):
@@ -151,13 +154,13 @@ class Accounts:
             else:
                 creds = await self._refresh_or_expire(tg_id, current)
         try:
-            return await asyncio.to_thread(fn, creds)
+            return await self.calls.run(fn, creds, tg_id=tg_id)
         except NotLoggedIn:
             await self.expire(tg_id)
             raise LoginExpired() from None
 
     async def _refresh(self, tg_id: int, creds: Credentials) -> Credentials:
-        fresh = await asyncio.to_thread(self.client.refresh_cookies, creds)
+        fresh = await self.calls.run(self.client.refresh_cookies, creds, tg_id=tg_id)
         await asyncio.to_thread(self.storage.save_credentials, tg_id, fresh)
         self._checked_at[tg_id] = self._clock()
         logger.info("user %s: cookies refreshed", tg_id)

@@ -8,11 +8,18 @@ from typing import Coroutine, TYPE_CHECKING
 
 from bilibili import BilibiliClient
 from bot.services.accounts import Accounts
+from bot.services.cursors import ListCursors
 from bot.services.digest import DigestService
 from bot.services.enrich import Enricher
+from bot.services.erase import UserEraser
+from bot.services.executors import BilibiliCalls
+from bot.services.feedback import FeedbackService
 from bot.services.lists import ListService
 from bot.services.popular import PopularCache
+from bot.services.preferences import Preferences
 from bot.services.sync import SyncService
+from bot.services.taste import Tastes
+from bot.services.users import Users
 from bot.settings import Settings
 from storage import Storage
 
@@ -95,7 +102,8 @@ class BackgroundTasks:
 
 @dataclass
 class BotServices:
-    """Everything handlers and jobs use; lives in ``application.bot_data["services"]``."""
+    """Everything handlers and jobs use; lives in ``application.bot_data["services"]``
+    (handlers reach it as ``context.services``, see ``bot.context``)."""
 
     settings: Settings
     storage: Storage
@@ -106,6 +114,12 @@ class BotServices:
     lists: ListService
     sync: SyncService
     digests: DigestService
+    users: Users
+    eraser: UserEraser
+    calls: BilibiliCalls
+    feedback: FeedbackService
+    preferences: Preferences
+    tastes: Tastes
     logins: LoginSessions = field(default_factory=LoginSessions)
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     digest_slots: asyncio.Semaphore = field(
@@ -113,18 +127,30 @@ class BotServices:
 
     @classmethod
     def create(cls, settings: Settings, storage: Storage, bilibili: BilibiliClient,
-               recommender: Recommender) -> "BotServices":
-        """Wire the services over the three packages."""
+               recommender: Recommender, calls: BilibiliCalls) -> "BotServices":
+        """Wire the services over the three packages; every Bilibili call runs through
+        ``calls`` (bot.services.executors) and every in-memory per-user store registers with
+        the eraser."""
         popular = PopularCache(
             lambda: bilibili.popular(pages=POPULAR_PAGES, page_size=POPULAR_PAGE_SIZE),
-            settings.popular_ttl_s)
-        accounts = Accounts(storage, bilibili, refresh_check_s=settings.refresh_check_s)
-        lists = ListService(storage, bilibili, recommender, accounts, popular)
+            settings.popular_ttl_s, offload=calls.run)
+        eraser = UserEraser(storage)
+        accounts = Accounts(storage, bilibili, calls, refresh_check_s=settings.refresh_check_s)
+        cursors = ListCursors()
+        lists = ListService(storage, bilibili, recommender, accounts, popular, cursors=cursors)
+        for store in (recommender, accounts, lists, cursors):
+            eraser.register(store.forget)
         enricher = Enricher(storage, bilibili, chunk=settings.enrich_chunk,
-                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap)
+                            pace_s=settings.enrich_pace_s, cap=settings.enrich_cap,
+                            offload=calls.run)
         sync = SyncService(storage, bilibili, recommender, accounts,
                            history_cap=settings.history_cap, enricher=enricher,
-                           popular=popular)
-        digests = DigestService(storage, lists)
+                           popular=popular, eraser=eraser)
+        digests = DigestService(storage, lists, default_zone=settings.timezone)
+        tastes = Tastes(storage, popular, recommender)
+        users = Users(storage, bilibili, calls, recommender, accounts, sync, eraser, tastes)
+        preferences = Preferences(storage, digests, default_zone=settings.timezone)
+        eraser.register(preferences.forget)
         return cls(settings, storage, bilibili, recommender, popular, accounts, lists, sync,
-                   digests)
+                   digests, users, eraser, calls, FeedbackService(storage, lists), preferences,
+                   tastes)

@@ -2,8 +2,10 @@
 
 A digest is one hot list and one explore list (explore only with a login). Videos already pushed
 by an earlier digest are excluded, and the explore list never repeats the hot list, so digests
-never push the same video twice. A digest sent in one go has its lists logged as impressions on
-the "digest" channel. Sending and scheduling live in ``bot.jobs``.
+never push the same video twice. Each list has a cursor, so its ▶ button sends more of it (in
+memory: after a restart a digest's ▶ answers that the list expired). A digest sent in one go has
+its lists logged as impressions on the "digest" channel. Sending and scheduling live in
+``bot.jobs``.
 
 Exactly once across a crash: the rendered messages of today's digest (its *parts*) are written
 to ``models/<tg_id>/digest-<date>.json`` before the first is sent, and each part is recorded as
@@ -24,7 +26,7 @@ from zoneinfo import ZoneInfo
 from bilibili.errors import BilibiliError
 from bot.services.accounts import LoginRequired
 from bot.services.lists import ListResult, ListService
-from storage import DigestSetting, Storage
+from storage import CredentialsUnreadable, DigestSetting, Storage
 from storage.files import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -67,13 +69,60 @@ class DigestContent:
 
 
 class DigestService:
-    """Prepares digests and records them as sent."""
+    """The user's digest setting; prepares digests and records them as sent."""
 
-    def __init__(self, storage: Storage, lists: ListService, *, size: int = 10) -> None:
+    def __init__(self, storage: Storage, lists: ListService, *, default_zone: str) -> None:
         self.storage = storage
         self.lists = lists
-        self.size = size
+        self.default_zone = default_zone
         self.plans = DigestPlans(storage)
+
+    async def show(self, tg_id: int) -> DigestSetting | None:
+        """The user's digest setting (None when they never set one)."""
+        return await asyncio.to_thread(self.storage.get_digest, tg_id)
+
+    async def set(self, tg_id: int, lang: str, time_hhmm: str, zone: str) -> DigestSetting:
+        """A daily digest at time_hhmm in zone (a paused digest stays paused); returns the
+        setting to schedule."""
+        return await asyncio.to_thread(self._store, tg_id, lang, time_hhmm, zone)
+
+    async def off(self, tg_id: int, lang: str) -> DigestSetting:
+        """No more digests (the zone is kept for the next /digest HH:MM)."""
+        return await asyncio.to_thread(self._store, tg_id, lang, None, None)
+
+    def _store(self, tg_id: int, lang: str, time_hhmm: str | None,
+               zone: str | None) -> DigestSetting:
+        storage = self.storage
+        if storage.get_user(tg_id) is None:
+            storage.ensure_user(tg_id, lang)
+        storage.set_language(tg_id, lang)
+        if zone is None:
+            setting = storage.get_digest(tg_id)
+            zone = setting.timezone if setting else self.default_zone
+        storage.set_digest(tg_id, time_hhmm, zone)
+        return storage.get_digest(tg_id)
+
+    async def resume_if_back(self, tg_id: int) -> bool:
+        """The user wrote: a digest paused because they had blocked the bot (403) runs again;
+        a pause for an expired login (Bilibili account linked, no credentials) stays. True when
+        it was resumed."""
+        return await asyncio.to_thread(self._resume_if_back, tg_id)
+
+    def _resume_if_back(self, tg_id: int) -> bool:
+        storage = self.storage
+        setting = storage.get_digest(tg_id)
+        if setting is None or not setting.paused:
+            return False
+        record = storage.get_user(tg_id)
+        try:
+            logged_in = storage.load_credentials(tg_id) is not None
+        except CredentialsUnreadable:
+            logged_in = False
+        if record is not None and record.mid and not logged_in:
+            return False
+        storage.set_digest_paused(tg_id, False)
+        logger.info("user %s wrote again; digest resumed", tg_id)
+        return True
 
     async def pause_blocked(self, tg_id: int) -> None:
         """Telegram said 403 (blocked, deactivated): pause the digest until the user writes."""
@@ -83,19 +132,26 @@ class DigestService:
             await asyncio.to_thread(self.storage.set_digest_paused, tg_id, True)
 
     async def prepare(self, tg_id: int, date_iso: str) -> DigestContent:
-        """Both lists without anything an earlier digest pushed. LoginExpired propagates."""
+        """The lists the user's /settings ask for (hot, explore, both; of their list size)
+        without anything an earlier digest pushed. LoginExpired propagates."""
         sent = frozenset(await asyncio.to_thread(self.storage.sent_bvids, tg_id, DIGEST_CHANNEL))
+        wanted = await asyncio.to_thread(self.storage.get_settings, tg_id)
+        size = wanted.list_size
         faults: list[BilibiliError] = []
         hot: ListResult | None = None
         try:
-            hot = await self.lists.hot(tg_id, self.size, exclude=sent)
+            if wanted.digest_hot:
+                hot = self.lists.continued(
+                    tg_id, await self.lists.hot(tg_id, size, exclude=sent), tg_id, size,
+                    DIGEST_CHANNEL)
         except BilibiliError as exc:
             faults.append(exc)
         in_hot = frozenset(item.video.bvid for item in hot.items) if hot else frozenset()
         explore: ListResult | None = None
         try:
-            explore = await self.lists.explore(tg_id, self.size, exclude=sent | in_hot,
-                                               pages=2)
+            if wanted.digest_explore:
+                explore = await self.lists.explore(tg_id, size, exclude=sent | in_hot,
+                                                   pages=2, log_channel=DIGEST_CHANNEL)
         except LoginRequired:
             explore = None
         except BilibiliError as exc:

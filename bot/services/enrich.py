@@ -19,7 +19,7 @@ from typing import Awaitable, Callable, Iterable
 from bilibili import BilibiliClient, VideoStats
 from bilibili.errors import BilibiliError, RiskControl
 from storage import Storage
-from storage.records import Video, merge_videos
+from domain import Video, merge_videos
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,10 @@ class Enricher:
 
     def __init__(self, storage: Storage, client: BilibiliClient, *, chunk: int, pace_s: float,
                  cap: int, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 offload: Callable[..., Awaitable] = asyncio.to_thread) -> None:
+        """``offload(fn, *args)`` runs a blocking client call in a thread (the bot passes its
+        Bilibili pool's ``BilibiliCalls.run``)."""
         if chunk < 1 or pace_s < 0 or cap < 0:
             raise ValueError("chunk must be >= 1, pace_s and cap >= 0")
         self.storage = storage
@@ -73,11 +76,14 @@ class Enricher:
         self.cap = cap
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._offload = offload
 
     async def enrich(self, tg_id: int, videos: Iterable[Video], *,
-                     still_wanted: Callable[[], bool] = lambda: True) -> Enrichment:
+                     still_wanted: Callable[[], bool] = lambda: True,
+                     progress: Callable[[int, int], None] | None = None) -> Enrichment:
         """The records with counts filled where Bilibili has them; stops early once
-        still_wanted() is False (the user logged out)."""
+        still_wanted() is False (the user logged out). progress(done, total) hears how many
+        of the videos to look up were asked about, before and after each request."""
         result = Enrichment(merge_by_bvid(videos))
         lacking = list(dict.fromkeys(v.aid for v in result.videos if v.view is None and v.aid > 0))
         if not lacking or not self.cap:
@@ -86,6 +92,8 @@ class Enricher:
         todo = [aid for aid in lacking if aid not in known][:self.cap]
         stats: dict[int, VideoStats] = {}
         for start in range(0, len(todo), self.chunk):
+            if progress is not None:
+                progress(start, len(todo))
             if start:
                 await self._pause()
             if not still_wanted():
@@ -93,7 +101,7 @@ class Enricher:
             chunk = todo[start:start + self.chunk]
             result.requests += 1
             try:
-                stats.update(await asyncio.to_thread(self.client.resource_infos, chunk))
+                stats.update(await self._offload(self.client.resource_infos, chunk))
             except RiskControl as exc:
                 logger.warning("user %s: video counts stopped for this sync: %s", tg_id, exc)
                 result.failed += todo[start:]
@@ -103,6 +111,8 @@ class Enricher:
                 logger.warning("user %s: counts of %d videos not read: %s", tg_id, len(chunk),
                                exc)
                 result.failed += chunk
+        if progress is not None and not result.stopped:
+            progress(len(todo), len(todo))
         result.found = [aid for aid, s in stats.items() if not s.gone]
         result.gone = [aid for aid, s in stats.items() if s.gone]
         result.videos = [apply_stats(v, stats[v.aid]) if v.aid in stats else v

@@ -10,10 +10,10 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Awaitable, Callable
 
 from bilibili.errors import BilibiliError
-from storage.records import Video
+from domain import Video
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +28,15 @@ class PopularSnapshot:
 
 
 class PopularCache:
-    """TTL cache around a blocking fetch function (run in a thread)."""
+    """TTL cache around a blocking fetch function, run in a thread by ``offload`` (the bot
+    passes its Bilibili pool's ``BilibiliCalls.run``)."""
 
     def __init__(self, fetch: Callable[[], list[Video]], ttl_s: float, *,
-                 retry_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 retry_s: float = 60.0, clock: Callable[[], float] = time.monotonic,
+                 offload: Callable[[Callable[[], list[Video]]], Awaitable[list[Video]]]
+                 = asyncio.to_thread) -> None:
         self._fetch = fetch
+        self._offload = offload
         self._ttl_s = ttl_s
         self._retry_s = min(retry_s, ttl_s)
         self._clock = clock
@@ -72,7 +76,7 @@ class PopularCache:
                 return self._stale_or_raise(now)
             try:
                 self.fetches += 1
-                videos = await asyncio.to_thread(self._fetch)
+                videos = await self._offload(self._fetch)
             except BilibiliError as exc:
                 now = self._clock()
                 self._failed_at, self._last_error = now, exc

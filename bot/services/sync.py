@@ -9,6 +9,10 @@ quick /sync give one sync; the claim lasts until the sync ends. /logout bumps th
 generation: a sync that was running then stops after its current step, erases whatever it wrote
 afterwards and ends in SyncAborted (even when its Bilibili call failed for the missing login), so
 nothing is reported to an erased user.
+
+Progress: ``sync_and_train(tg_id, observer)`` calls observer(Stage) on the event loop at each
+step (history n/N, favourites, coins and likes, feed, counts n/N, training queue place or
+epoch k/K); ``stage(tg_id)`` is the latest stage of a running sync (for /status).
 """
 from __future__ import annotations
 
@@ -23,14 +27,34 @@ from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts, LoginExpired, LoginRequired, UserLocks
 from bot.services.enrich import Enricher
+from bot.services.erase import UserEraser
 from bot.services.popular import PopularCache
 from storage import Storage
-from storage.records import Video
+from domain import Video
 
 if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieba
     from recommender import Recommender
 
 logger = logging.getLogger(__name__)
+
+
+HISTORY, FAVOURITES, COINS_LIKES, FEED, COUNTS = "history", "favourites", "coins_likes", "feed", \
+    "counts"
+QUEUED, TRAINING = "queued", "training"   # recommender.service's training stages
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a running sync: its name (the constants above), and how far it is (done
+    of total; total 0 when unknown, e.g. a training whose worker is still starting; for
+    QUEUED, done is the place in the queue)."""
+
+    name: str
+    done: int = 0
+    total: int = 0
+
+
+Observer = Callable[[Stage], None]
 
 
 class SyncAborted(Exception):
@@ -52,7 +76,8 @@ class SyncService:
 
     def __init__(self, storage: Storage, client: BilibiliClient, recommender: Recommender,
                  accounts: Accounts, *, history_cap: int, enricher: Enricher,
-                 popular: PopularCache, clock: Callable[[], float] = time.monotonic) -> None:
+                 popular: PopularCache, eraser: UserEraser,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.client = client
         self.recommender = recommender
@@ -60,11 +85,36 @@ class SyncService:
         self.history_cap = history_cap
         self.enricher = enricher
         self.popular = popular
+        self.eraser = eraser
         self._clock = clock
         self._locks = UserLocks()
         self._generation: dict[int, int] = {}
         self._since: dict[int, float] = {}   # user -> when their running sync was claimed
         self._holders: dict[int, int] = {}   # user -> syncs running or waiting for the lock
+        self._stages: dict[int, Stage] = {}  # user -> the latest stage of their running sync
+
+    def stage(self, tg_id: int) -> Stage | None:
+        """The latest stage of the user's running sync or training (None when none runs)."""
+        return self._stages.get(tg_id) if self.busy(tg_id) else None
+
+    def _reporter(self, tg_id: int, observer: Observer | None
+                  ) -> tuple[Observer, Callable[[str, int, int], None]]:
+        """(report on the loop, report from a worker thread) of one sync's stages."""
+        loop = asyncio.get_running_loop()
+
+        def report(stage: Stage) -> None:
+            if not self.busy(tg_id):  # a late thread report after the sync ended
+                return
+            self._stages[tg_id] = stage
+            if observer is not None:
+                try:
+                    observer(stage)
+                except Exception:  # progress is a nicety: it never breaks the sync
+                    logger.exception("progress observer of user %s failed", tg_id)
+
+        def from_thread(name: str, done: int, total: int) -> None:
+            loop.call_soon_threadsafe(report, Stage(name, done, total))
+        return report, from_thread
 
     def busy(self, tg_id: int) -> bool:
         """Whether a sync of this user is claimed or running."""
@@ -101,6 +151,7 @@ class SyncService:
             self._holders[tg_id] -= 1
             if not self._holders[tg_id]:
                 del self._holders[tg_id], self._since[tg_id]
+                self._stages.pop(tg_id, None)
 
     async def retrain(self, tg_id: int) -> None:
         """Train again from the stored data (the model file was damaged); quiet."""
@@ -110,14 +161,17 @@ class SyncService:
             logger.info("user %s: retraining %s (%s)", tg_id,
                         "accepted" if report.accepted else "not accepted", report.message)
 
-    async def sync_and_train(self, tg_id: int) -> SyncResult:
-        """Fetch behaviour and candidates, fill missing counts, store them; train."""
+    async def sync_and_train(self, tg_id: int, observer: Observer | None = None) -> SyncResult:
+        """Fetch behaviour and candidates, fill missing counts, store them; train. observer
+        hears each stage (see module doc)."""
+        report, from_thread = self._reporter(tg_id, observer)
         async with self._running(tg_id) as generation:
-            videos = await self._fetch_behaviour(tg_id)
+            videos = await self._fetch_behaviour(tg_id, report, from_thread)
             await self._store_popular(tg_id)
             await self._checkpoint(tg_id, generation)
             enriched = await self.enricher.enrich(
-                tg_id, videos, still_wanted=lambda: self._generation.get(tg_id, 0) == generation)
+                tg_id, videos, still_wanted=lambda: self._generation.get(tg_id, 0) == generation,
+                progress=lambda done, total: report(Stage(COUNTS, done, total)))
             await self._checkpoint(tg_id, generation)
             await asyncio.to_thread(self.storage.save_behaviour, tg_id, enriched.videos)
             # only after the counts are stored: a lookup remembered is never asked again
@@ -126,7 +180,7 @@ class SyncService:
             n_records = await asyncio.to_thread(self.storage.count_behaviour, tg_id)
             logger.info("user %s: synced %d behaviour records", tg_id, n_records)
             await self._checkpoint(tg_id, generation)
-            report = await self.recommender.train_async(tg_id)
+            report = await self.recommender.train_async(tg_id, from_thread)
             await self._checkpoint(tg_id, generation)
             if report.accepted:  # the first /hot after "model ready" is then as fast as any
                 await asyncio.to_thread(self.recommender.prepare, tg_id)
@@ -135,17 +189,23 @@ class SyncService:
             return SyncResult(n_records=report.n_records or n_records, accepted=report.accepted,
                               metrics=dict(report.metrics), message=report.message)
 
-    async def _fetch_behaviour(self, tg_id: int) -> list[Video]:
+    async def _fetch_behaviour(self, tg_id: int, report: Observer,
+                               from_thread: Callable[[str, int, int], None]) -> list[Video]:
         creds = await self.accounts.credentials(tg_id)
         mid = creds.mid
         if not mid:
             user = await asyncio.to_thread(self.storage.get_user, tg_id)
             mid = user.mid if user else 0
-        history = await self.accounts.call(
-            tg_id, lambda c: self.client.history(c, cap=self.history_cap))
+        cap = self.history_cap
+        report(Stage(HISTORY, 0, cap))
+        history = await self.accounts.call(tg_id, lambda c: self.client.history(
+            c, cap=cap, progress=lambda n: from_thread(HISTORY, n, cap)))
+        report(Stage(FAVOURITES))
         favourites = await self.accounts.call(tg_id, lambda c: self.client.favourites(c, mid))
+        report(Stage(COINS_LIKES))
         coined = await self.accounts.call(tg_id, lambda c: self.client.coined(c, mid))
         liked = await self.accounts.call(tg_id, lambda c: self.client.liked(c, mid))
+        report(Stage(FEED))
         feed = await self.accounts.call(tg_id, lambda c: self.client.feed(c))
         await asyncio.to_thread(self.storage.save_pool, tg_id, "feed", feed)
         return [*history, *favourites, *coined, *liked]
@@ -162,6 +222,5 @@ class SyncService:
 
     async def _checkpoint(self, tg_id: int, generation: int) -> None:
         if self._generation.get(tg_id, 0) != generation:
-            await asyncio.to_thread(self.storage.erase_user, tg_id)
-            self.recommender.forget(tg_id)
+            await self.eraser.erase_user(tg_id)
             raise SyncAborted()

@@ -7,7 +7,7 @@ import pytest
 
 from bilibili import BilibiliClient, NavInfo, QrState
 from bilibili.errors import BilibiliError, NotLoggedIn
-from storage.records import Credentials
+from domain import Credentials
 from tests.bilibili.conftest import ALICE
 
 

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from bilibili.errors import BilibiliError, BilibiliUnavailable, NotLoggedIn
-from storage.records import Credentials
+from domain import Credentials
 from tests.bilibili.conftest import ALICE, BOB
 
 LOGOUT_PATH = "/login/exit/v2"

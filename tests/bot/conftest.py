@@ -109,6 +109,18 @@ class Chat:
         """Send a command and wait for the first new message holding needle."""
         return self.wait_new(self.send(command), needle, timeout)[0]
 
+    def log_out(self, timeout: float = 20.0):
+        """/logout, then the confirmation's erase button; returns the message once it says
+        the user is logged out ("已退出" / "Logged out")."""
+        since = self.send("/logout")
+        self.tg.wait_for(lambda msgs: any("logout:erase" in str(m.reply_markup)
+                                          for m in msgs[since:]), self.user_id, timeout=timeout)
+        question = [m for m in self.messages()[since:] if "logout:erase" in str(m.reply_markup)][0]
+        self.tg.press_button(self.user_id, question.message_id, "logout:erase")
+        done = ("已退出", "Logged out")
+        return self.wait_any(lambda m: m.message_id == question.message_id
+                             and any(word in (m.text or "") for word in done), timeout)[-1]
+
     def wait_any(self, predicate, timeout: float = 20.0):
         self.tg.wait_for(lambda msgs: any(predicate(m) for m in msgs), self.user_id,
                          timeout=timeout)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Coroutine
 
 from bilibili import BilibiliClient, QrCode
 from bot.app import build_application
+from bot.context import services_of
 from bot.services.container import BotServices
 from bot.settings import Settings
 
@@ -74,7 +75,7 @@ class BotRunner:
 
     @property
     def services(self) -> BotServices:
-        return self.application.bot_data["services"]
+        return services_of(self.application)
 
     def start(self, timeout: float = 20.0) -> "BotRunner":
         self.application = build_application(self.settings, bilibili=self.client,

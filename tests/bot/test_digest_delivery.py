@@ -74,6 +74,8 @@ def test_kill_9_mid_digest_delivers_each_part_once(tg, fake, env):
     storage.set_digest(USER, earlier, zone)
     storage.close()
     tg.add_user(USER)
+    # covers Telegram cannot fetch: every part goes as a text message (after a refused photo)
+    tg.unreachable_url("https://")
     # the first digest message goes through; the second is held until the process is killed
     tg.slow_next("sendMessage", 0)
     tg.slow_next("sendMessage", 600)

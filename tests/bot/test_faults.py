@@ -223,6 +223,8 @@ def test_secrets_never_logged(tg, fake, start_bot, caplog):
     fake.refresh_due(CAT_MID, True)
     chat.ask("/explore 2", "探索")
     refreshed = runner.call(lambda: runner.services.storage.load_credentials(USER))
+    # the sync after the login would otherwise meet the dead session first
+    wait_until(lambda: not runner.call(lambda: runner.services.sync.busy(USER)), timeout=240)
     fake.expire_session(CAT_MID)
     chat.ask("/explore 2", "登录已失效")
     runner.stop()
@@ -237,10 +239,10 @@ def test_secrets_never_logged(tg, fake, start_bot, caplog):
 def test_telegram_429_is_retried(tg, fake, start_bot):
     start_bot()
     chat = Chat(tg, USER)
-    tg.fail_next("sendMessage", 429, retry_after=1)
+    tg.fail_next("sendPhoto", 429, retry_after=1)   # a short list: the top pick's cover
     hot = chat.ask("/hot 3", "热门")
-    assert len(bvids(hot)) == 3
-    statuses = [c.status for c in tg.calls_to("sendMessage")]
+    assert len(bvids(hot)) == 3 and hot.photo is not None
+    statuses = [c.status for c in tg.calls_to("sendPhoto")]
     assert 429 in statuses and statuses[-1] == 200
 
 
@@ -277,7 +279,7 @@ def test_logout_during_sync_leaves_nothing(tg, fake, start_bot, env):
     chat.wait_any(lambda m: m.photo is not None)
     fake.confirm(fake.last_qrcode_key, FOOD_MID)
     chat.wait_new(since, "你好")
-    chat.ask("/logout", "已退出")
+    chat.log_out()
     wait_until(lambda: not runner.call(lambda: runner.services.sync.busy(USER)), timeout=240)
     storage = runner.services.storage
     assert runner.call(lambda: storage.get_user(USER)) is None
@@ -293,7 +295,7 @@ def test_logout_erases_everything_when_bilibili_sign_out_fails(tg, fake, start_b
     creds = fake.credentials_for(FOOD_MID)
     fake.fail("/login/exit/v2", "500", times=10)  # more than the client's retries
     caplog.set_level(logging.INFO)
-    done = Chat(tg, USER).ask("/logout", "已退出")
+    done = Chat(tg, USER).log_out()
     assert "未能注销" in done.text
     assert fake.count("/login/exit/v2") == runner.client.max_retries + 1
     assert fake.is_alive(creds.cookies)  # Bilibili kept it, but locally nothing is left
@@ -314,7 +316,7 @@ def test_logout_does_not_wait_long_for_a_slow_bilibili(tg, fake, start_bot, monk
     fake.fail("/login/exit/v2", "slow")  # answers after fake.slow_seconds (2 s)
     caplog.set_level(logging.INFO)
     started = time.monotonic()
-    done = Chat(tg, USER).ask("/logout", "已退出")
+    done = Chat(tg, USER).log_out()
     assert time.monotonic() - started < fake.slow_seconds
     assert "未能注销" in done.text
     assert "took over 0.3 s" in caplog.text
@@ -330,7 +332,7 @@ def test_logout_with_unreadable_credentials_still_erases(tg, fake, start_bot, en
         other.save_credentials(USER, fake.credentials_for(FOOD_MID))
     with pytest.raises(CredentialsUnreadable):
         runner.call(lambda: storage.load_credentials(USER))
-    done = Chat(tg, USER).ask("/logout", "已退出")
+    done = Chat(tg, USER).log_out()
     assert "未能注销" in done.text
     assert fake.count("/login/exit/v2") == 0
     assert runner.call(lambda: storage.get_user(USER)) is None
@@ -338,6 +340,6 @@ def test_logout_with_unreadable_credentials_still_erases(tg, fake, start_bot, en
 
 def test_logout_without_a_login_says_nothing_about_bilibili(tg, fake, start_bot):
     start_bot()
-    done = Chat(tg, USER).ask("/logout", "已退出")
+    done = Chat(tg, USER).log_out()
     assert "Bilibili" not in done.text
     assert fake.count("/login/exit/v2") == 0

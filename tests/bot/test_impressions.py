@@ -76,7 +76,7 @@ def test_lists_log_their_impressions_and_logout_erases_them(tg, fake, env, start
     assert {(i.ranker, i.score is not None) for i in impressions} == {("content", True)}
     assert all(0.0 <= i.score <= 1.0 and i.video.title for i in impressions)
 
-    chat.ask("/logout", "已退出")
+    chat.log_out()
     runner.stop()
     assert logged.channels == ["hot", "explore"]
     after = open_storage(Path(env["BILIREC_DATA_DIR"]))
@@ -93,7 +93,7 @@ def test_a_digest_logs_both_lists_on_the_digest_channel(tg, fake, start_bot):
     runner.call(lambda: storage.set_digest(USER, "08:00", "Asia/Shanghai"))
     chat = Chat(tg, USER)
     since = chat.send("/start")                         # the chat must exist to be written to
-    chat.wait_new(since, "/login")
+    chat.wait_new(since, "/help")
     assert runner.call(send_digest(runner.services, runner.application.bot, USER)) is True
     hot_part, explore_part = [m for m in tg.messages(USER)[since:] if "📬" in (m.text or "")]
     impressions = storage.load_impressions(USER)

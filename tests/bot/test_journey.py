@@ -40,7 +40,7 @@ def test_journey(tg, fake, env, start_bot):
     runner = start_bot()
     chat = Chat(tg, USER)
 
-    help_text = chat.ask("/start", "/login").text
+    help_text = chat.ask("/help", "/login").text
     for command in ("/hot", "/explore", "/digest", "/status", "/sync", "/logout"):
         assert command in help_text
 
@@ -55,6 +55,13 @@ def test_journey(tg, fake, env, start_bot):
     records = int(re.search(r"(\d+) 条记录", ready.text).group(1))
     assert records >= 60
     assert "你跳过的视频" in ready.text    # which ranker serves and how it did, in words
+    assert "你的口味（来自" in ready.plain_text and "常看分区：美食制作" in ready.plain_text
+    # one status message: the greeting, edited through the stages into "ready"
+    assert ready.message_id == greeting.message_id and ready.edited
+    versions = [v.plain_text for v in ready.history]
+    assert any("正在读取观看历史" in v for v in versions)
+    assert any("训练" in v for v in versions)
+    assert all(a != b for a, b in zip(versions, versions[1:] + [ready.plain_text]))
     photo_now = next(m for m in chat.messages() if m.message_id == photo.message_id)
     assert "登录成功" in photo_now.text and photo_now.edited
 
@@ -66,8 +73,13 @@ def test_journey(tg, fake, env, start_bot):
     ratings = [int(r) for r in re.findall(r"推荐指数 (\d+)", hot.text)]
     assert ratings == sorted(ratings, reverse=True) and all(1 <= r <= 99 for r in ratings)
     assert "/login" not in hot.text  # logged in: no hint
+    served = runner.call(lambda: runner.services.recommender.serving_summary(USER))["served"]
+    short = {"model": "个人模型", "content": "内容匹配", "freq": "观看频次", "tfidf": "关键词模型"}
+    assert f"（按{short[served]}排序）" in hot.text  # the note names what ranked it
     hot_buttons = buttons(hot)
-    assert {data for _, data in hot_buttons} == {f"fb:{s}:{b}" for b in hot_ids for s in "+-"}
+    assert {data for _, data in hot_buttons if not data.startswith("more:")} == \
+        {f"fb:{s}:{b}" for b in hot_ids for s in "+-"} | {f"fm:{b}" for b in hot_ids}
+    assert [label for label, data in hot_buttons if data.startswith("more:")] == ["▶ 下一批"]
 
     # /explore: the user's own feed
     explore = chat.ask("/explore 5", "探索")
@@ -115,12 +127,12 @@ def test_journey(tg, fake, env, start_bot):
 
     # /sync: re-sync and retrain now
     since = chat.send("/sync")
-    chat.wait_new(since, "正在同步")
+    chat.wait_new(since, "同步并重新训练")
     chat.wait_new(since, "已就绪", timeout=MODEL_READY_TIMEOUT)
 
     # /logout: the Bilibili web session is signed out too, and nothing of the user is left
     creds = runner.call(lambda: runner.services.storage.load_credentials(USER))
-    done = chat.ask("/logout", "已退出")
+    done = chat.log_out()
     assert "Bilibili 网页端的这次登录也已注销" in done.text
     [logout] = [r for r in fake.request_log if r.path == "/login/exit/v2"]
     assert logout.method == "POST" and logout.mid == FOOD_MID

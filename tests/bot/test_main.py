@@ -19,7 +19,7 @@ def test_python_m_bot_polls_the_configured_api(tg, fake, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         tg.send_command(77, "/start", language_code="en")
-        reply = tg.wait_for(lambda msgs: any("/login" in (m.text or "") for m in msgs), 77,
+        reply = tg.wait_for(lambda msgs: any("/help" in (m.text or "") for m in msgs), 77,
                             timeout=60)
         assert "Bilibili" in reply[-1].text
         assert tg.commands() and tg.commands("en")  # the command menus were set

@@ -114,8 +114,8 @@ def test_deep_link_login_shows_the_qr_in_the_private_chat(tg, fake, start_bot):
     assert len(runner.client.qr_codes) == 1
 
 
-def test_plain_start_and_unknown_parameter_show_help(tg, fake, start_bot):
+def test_plain_start_and_unknown_parameter_show_the_welcome(tg, fake, start_bot):
     start_bot()
     chat = Chat(tg, USER)
-    chat.ask("/start", "/login")
-    chat.ask("/start whatever", "/login")
+    chat.ask("/start", "/help")
+    chat.ask("/start whatever", "/help")

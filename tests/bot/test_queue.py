@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 from storage import Storage
-from storage.schema import per_user_tables
 from tests.bot.conftest import FOOD_MID, Chat, bvids
 from tests.bot.harness import bot_env
-from tests.bot.test_journey import MODEL_READY_TIMEOUT, qr_login
+from tests.bot.test_journey import qr_login
 from tests.services import REDIS_URL, need_redis, postgres_schema  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +62,23 @@ def celery_worker(queue_env, tmp_path):
             process.wait()
 
 
+def rows_holding(storage: Storage, tg_id: int) -> dict[str, int]:
+    """Per table of the PostgreSQL schema: rows with tg_id in any column (as a value or in
+    text), as tests/bot/test_erase_owner.py scans the SQLite file."""
+    with storage._read() as conn:
+        columns: dict[str, list[str]] = {}
+        for table, column in conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+                ()).fetchall():
+            columns.setdefault(table, []).append(column)
+        return {table: conn.execute(
+                    f'SELECT COUNT(*) FROM "{table}" WHERE '
+                    + " OR ".join(f'CAST("{c}" AS TEXT) LIKE ?' for c in names),
+                    [f"%{tg_id}%"] * len(names)).fetchone()[0]
+                for table, names in columns.items() if table != "schema_version"}
+
+
 def test_the_worker_trains_the_bot_serves_its_model_and_logout_erases_everywhere(
         tg, fake, queue_env, celery_worker, start_bot):
     runner = start_bot(**queue_env)
@@ -86,12 +102,11 @@ def test_the_worker_trains_the_bot_serves_its_model_and_logout_erases_everywhere
     assert "训练队列暂时不可用" not in chat.ask("/status", "状态").text
 
     # /logout: nothing of the user in any table or in the shared model folder
-    chat.ask("/logout", "已退出")
-    with svc.storage._read() as conn:
-        counts = {table: conn.execute(f'SELECT COUNT(*) FROM "{table}" WHERE tg_id = ?',
-                                      (USER,)).fetchone()[0]
-                  for table in per_user_tables(svc.storage._backend)}
-    assert set(counts.values()) == {0}, counts
+    held = runner.call(lambda: rows_holding(svc.storage, USER))
+    assert held["behaviour"] and held["training_claims"] == 0 and "mutes" in held
+    chat.log_out()
+    held = runner.call(lambda: rows_holding(svc.storage, USER))
+    assert set(held.values()) == {0}, held
     assert not model.path.parent.exists()
 
     # a task for the erased user does nothing (it brings back neither rows nor files)

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from bot.render import (CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, feedback_data, format_age,
-                        format_duration, format_views, parse_feedback_data, render_list,
-                        render_serving, telegram_length)
+from bot.render import (CALLBACK_DATA_LIMIT, CAPTION_LIMIT, MESSAGE_LIMIT, attach_cover,
+                        cover_url, feedback_data, format_age, format_duration, format_views,
+                        parse_feedback_data, render_list, render_serving, telegram_length,
+                        visible_length)
 from recommender import Reason, Recommendation
 from tests.fakes.fake_bilibili import make_video
 
@@ -43,7 +44,8 @@ def test_entry_has_link_title_owner_views_duration_rating_reason():
     [message] = render_list([item], "zh", header="🔥 <b>热门</b>")
     assert f'<a href="https://www.bilibili.com/video/{item.video.bvid}">' in message.text
     assert "Tom &amp; Jerry &lt;2&gt; 🐱🐭" in message.text
-    assert "UP主 UP&lt;主&gt;" in message.text
+    space = f"https://space.bilibili.com/{item.video.owner_mid}"
+    assert f'UP主 <a href="{space}">UP&lt;主&gt;</a>' in message.text
     assert "12.3万 播放" in message.text
     assert "1:02:05" in message.text
     assert "推荐指数 87" in message.text
@@ -54,8 +56,9 @@ def test_entry_has_link_title_owner_views_duration_rating_reason():
 def test_english_uses_rating_and_english_units():
     [message] = render_list([rec(2, 64, view=12345)], "en", header="Hot")
     assert "rating 64" in message.text and "推荐指数" not in message.text
-    assert "12.3k views" in message.text
+    assert "12K views" in message.text and "by <a href=" in message.text
     assert "you often watch 老番茄" in message.text
+    assert "UP主" not in message.text
 
 
 def test_entries_are_ordered_by_rating_highest_first():
@@ -81,7 +84,7 @@ def test_long_lists_split_within_the_limit_and_keep_every_entry():
     for message in messages:
         for row in message.buttons:
             for _, data in row:
-                assert parse_feedback_data(data)[1] in message.text
+                assert data.rsplit(":", 1)[1] in message.text
 
 
 def test_twenty_entries_fit_telegram_limits():
@@ -96,10 +99,11 @@ def test_feedback_buttons_carry_the_bvid_and_fit_64_bytes():
     items = [rec(i, 90 - i) for i in range(3)]
     [message] = render_list(items, "zh", header="h")
     buttons = [b for row in message.buttons for b in row]
-    assert [label.split()[1] for label, _ in buttons] == ["👍", "👎"] * 3
+    assert [label.split()[1] for label, _ in buttons] == ["👍", "👎", "⋯"] * 3
     for label, data in buttons:
         assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert buttons[1][1] == f"fb:-:{items[0].video.bvid}"
+    assert buttons[2][1] == f"fm:{items[0].video.bvid}"
     assert message.reply_markup().inline_keyboard[0][0].callback_data == buttons[0][1]
 
 
@@ -124,6 +128,9 @@ def test_formatting_helpers():
     assert format_views(None, "zh") == "?"
     assert format_views(999, "en") == "999"
     assert format_views(2_500_000, "en") == "2.5M"
+    assert format_views(35_210, "en") == "35K" and format_views(1_234, "en") == "1.2K"
+    assert format_views(123_456_789, "en") == "123M"
+    assert format_views(35_210, "zh") == "3.5万"
     assert format_views(250_000_000, "zh") == "2.5亿"
     assert format_duration(75) == "1:15"
     assert format_duration(0) == "0:00"
@@ -182,7 +189,7 @@ def test_a_malformed_fresh_value_is_escaped():
 
 
 def test_the_provisional_note_names_the_ranker_truthfully():
-    from bot.handlers.common import list_messages
+    from bot.sending import list_messages
     from bot.services.lists import ListResult
 
     items = [Recommendation(make_video(3), 40)]
@@ -193,3 +200,44 @@ def test_the_provisional_note_names_the_ranker_truthfully():
     assert "按质量排序" in quality.text
     [personal] = list_messages(ListResult(items, False, ranker="model"), "en", header="h")
     assert "no personal model" not in personal.text
+
+
+def test_cover_urls_are_https():
+    assert cover_url(make_video(1, cover="http://i0.hdslb.com/bfs/a.jpg")) == \
+        "https://i0.hdslb.com/bfs/a.jpg"
+    assert cover_url(make_video(1, cover="//i1.hdslb.com/bfs/b.png")) == \
+        "https://i1.hdslb.com/bfs/b.png"
+    for bad in ("", "  ", "ftp://x/y.jpg", "javascript:alert(1)"):
+        assert cover_url(make_video(1, cover=bad)) is None
+
+
+def test_visible_length_counts_like_telegram():
+    assert visible_length('  <b>a&amp;b</b> <a href="https://x.y/z">🎉</a>\n') == 6
+    assert visible_length("&lt;名&gt;") == 3
+
+
+def test_a_list_that_fits_a_caption_becomes_the_top_picks_photo():
+    items = [rec(1, 40), rec(2, 90), rec(3, 70)]
+    [message] = attach_cover(render_list(items, "zh", header="h"), items)
+    assert message.photo_url == cover_url(items[1].video) and message.preview_url is None
+    assert visible_length(message.text) <= CAPTION_LIMIT
+
+
+def test_a_list_too_long_for_a_caption_previews_the_top_picks_cover():
+    items = [rec(i, 90 - i, title="长" * 100) for i in range(8)]
+    messages = attach_cover(render_list(items, "en", header="h", limit=1500), items)
+    assert len(messages) > 1
+    assert messages[0].photo_url is None and messages[0].preview_url == cover_url(items[0].video)
+    preview = messages[0].link_preview()
+    assert (preview.url, preview.prefer_large_media, preview.show_above_text) == \
+        (cover_url(items[0].video), True, True)
+    assert all(m.preview_url is None and m.link_preview().is_disabled for m in messages[1:])
+    [single] = attach_cover(render_list(items, "en", header="h"), items)
+    assert visible_length(single.text) > CAPTION_LIMIT and single.preview_url is not None
+
+
+def test_no_cover_no_picture():
+    items = [rec(1, 50, cover="")]
+    [message] = attach_cover(render_list(items, "zh", header="h"), items)
+    assert message.photo_url is None and message.link_preview().is_disabled
+    assert attach_cover([], []) == []

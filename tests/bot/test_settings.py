@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import VARIABLES, Settings, SettingsError, derive_file_url, describe
+import bot.settings
+from bot.settings import Settings, SettingsError, derive_file_url, describe, variables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,10 +79,22 @@ def test_file_url_derivation():
     assert derive_file_url("http://h:1/custom") == "http://h:1/custom/file/bot"
 
 
-def test_describe_lists_every_variable():
+def test_each_setting_is_declared_once_with_its_variable():
+    """Every field names its own variable; the declared defaults are what from_env reads."""
+    specs = variables()
+    assert list(specs) == [f for f in Settings.__dataclass_fields__]
+    names = [spec.name for spec in specs.values()]
+    assert len(set(names)) == len(names)
+    assert all(spec.meaning for spec in specs.values())
+    assert Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:A"}) == Settings(telegram_bot_token="1:A")
+
+
+def test_describe_the_docstring_and_the_readme_show_the_declared_table():
     table = describe()
-    for name in VARIABLES:
-        assert f"`{name}`" in table
+    rows = table.splitlines()[2:]
+    assert [row.split(" | ")[0] for row in rows] == [f"| `{s.name}`" for s in variables().values()]
+    assert table in bot.settings.__doc__
+    assert table in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_python_m_bot_without_token_exits_2_with_one_line():

@@ -16,9 +16,12 @@ import pytest
 from bilibili import BilibiliClient, VideoStats
 from bot.services.accounts import Accounts
 from bot.services.enrich import Enricher, apply_stats, merge_by_bvid
+from bot.services.erase import UserEraser
+from bot.services.executors import BilibiliCalls
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncAborted, SyncService
-from storage import Storage, Video, load_or_create_key
+from domain import Video
+from storage import Storage, load_or_create_key
 from tests.fakes.fake_bilibili import FakeBilibili, make_video
 
 PATH = "/x/v3/fav/resource/infos"
@@ -34,12 +37,15 @@ class StandInRecommender:
         self.storage = storage
         self.seen: list[tuple[list[Video], list[Video]]] = []
 
-    def train(self, tg_id: int):
+    def train(self, tg_id: int, progress=None):
+        if progress is not None:  # as the real one: from its thread, queue place then epochs
+            progress("queued", 1, 0)
+            progress("training", 3, 40)
         self.seen.append((self.storage.load_behaviour(tg_id), self.storage.load_pool(tg_id)))
         return SimpleNamespace(n_records=0, accepted=False, metrics={}, message="stand-in")
 
-    async def train_async(self, tg_id: int):
-        return self.train(tg_id)
+    async def train_async(self, tg_id: int, progress=None):
+        return await asyncio.to_thread(self.train, tg_id, progress)
 
     def prepare(self, tg_id: int) -> None:
         raise AssertionError("nothing was accepted")
@@ -115,8 +121,9 @@ def rig_for(fake, tmp_path):
                             rng=random.Random(1))
         popular = PopularCache(lambda: client.popular(pages=1, page_size=50), 600.0)
         sync = SyncService(storage, client, recommender,
-                           Accounts(storage, client, refresh_check_s=3600), history_cap=1000,
-                           enricher=enricher, popular=popular)
+                           Accounts(storage, client, BilibiliCalls(4, 2), refresh_check_s=3600),
+                           history_cap=1000, enricher=enricher, popular=popular,
+                           eraser=UserEraser(storage))
         rig = Rig(fake, storage, client, sync, recommender, pauses)
         made.append(rig)
         return rig
@@ -306,3 +313,38 @@ def test_merge_by_bvid_keeps_order_and_merges():
     merged = merge_by_bvid([a, b, Video("BV1", aid=1, view=10, faved=True)])
     assert [v.bvid for v in merged] == ["BV1", "BV2"]
     assert (merged[0].view, merged[0].faved, merged[0].view_at) == (10, True, 5)
+
+
+def test_a_sync_reports_each_stage_in_order(rig_for):
+    from bot.services.sync import Stage
+
+    rig = rig_for(history(95), chunk=40)
+    stages: list[Stage] = []
+    seen_by_status: list[Stage | None] = []
+
+    def observer(stage: Stage) -> None:
+        stages.append(stage)
+        seen_by_status.append(rig.sync.stage(USER))
+
+    asyncio.run(rig.sync.sync_and_train(USER, observer))
+    names = [stage.name for stage in stages]
+    order = ["history", "favourites", "coins_likes", "feed", "counts", "queued", "training"]
+    assert [name for name in dict.fromkeys(names)] == order
+    history_stages = [s for s in stages if s.name == "history"]
+    assert history_stages[0] == Stage("history", 0, 1000)
+    assert history_stages[-1] == Stage("history", 95, 1000)  # records read of at most the cap
+    assert [(s.done, s.total) for s in stages if s.name == "counts"] == [
+        (0, 95), (40, 95), (80, 95), (95, 95)]
+    assert stages[-2:] == [Stage("queued", 1, 0), Stage("training", 3, 40)]
+    assert seen_by_status == stages                   # /status sees the latest stage
+    assert rig.sync.stage(USER) is None               # nothing runs any more
+
+
+def test_a_failing_observer_never_breaks_the_sync(rig_for):
+    rig = rig_for(history(10))
+
+    def observer(stage) -> None:
+        raise RuntimeError("a broken progress display")
+
+    result = asyncio.run(rig.sync.sync_and_train(USER, observer))
+    assert result.n_records == 10

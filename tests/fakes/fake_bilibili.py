@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from storage.records import Credentials, Video
+from domain import Credentials, Video
 
 # the documented example keys (bilibili-api.md), so signatures match the published test vectors
 DEFAULT_IMG_KEY = "7cd084941338484aae1ad9425b84077c"
@@ -110,6 +110,43 @@ class _Fault:
     remaining: int
 
 
+class Hold:
+    """Requests held at the fake until released (``FakeBilibili.hold``): a slow Bilibili
+    whose slowness the test controls, without timing."""
+
+    def __init__(self, path_substring: str) -> None:
+        self.path_substring = path_substring
+        self._released = False
+        self._changed = threading.Condition()
+        self.held = 0           # requests waiting now
+        self.by_mid: dict[int | None, int] = {}    # requests waiting now per account
+        self.most_by_mid: dict[int | None, int] = {}   # most waiting at once per account
+
+    def block(self, mid: int | None) -> None:
+        """Called by the server thread of a matching request: wait until released."""
+        with self._changed:
+            self.held += 1
+            self.by_mid[mid] = self.by_mid.get(mid, 0) + 1
+            self.most_by_mid[mid] = max(self.most_by_mid.get(mid, 0), self.by_mid[mid])
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self._released, timeout=60)
+            self.held -= 1
+            self.by_mid[mid] -= 1
+            self._changed.notify_all()
+
+    def wait_held(self, count: int, timeout: float = 20.0) -> None:
+        """Wait until at least ``count`` requests are held; TimeoutError otherwise."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.held >= count, timeout):
+                raise TimeoutError(f"{self.held} requests held, not {count}")
+
+    def release(self) -> None:
+        """Let every held request (and every later one) through."""
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+
 class FakeBilibili:
     """The fake server; see the module docstring. All public methods are thread-safe."""
 
@@ -129,6 +166,7 @@ class FakeBilibili:
         self._sessions: dict[str, FakeSession] = {}
         self._qrs: dict[str, _Qr] = {}
         self._faults: list[_Fault] = []
+        self._holds: list[Hold] = []
         self._log: list[FakeRequest] = []
         self.last_qrcode_key: str | None = None
         self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
@@ -231,6 +269,14 @@ class FakeBilibili:
             int(kind)  # anything else must be a Bilibili code
         with self._lock:
             self._faults.append(_Fault(path_substring, kind, times))
+
+    def hold(self, path_substring: str) -> Hold:
+        """From now on, requests whose path contains path_substring wait in the server (their
+        client sees a slow Bilibili) until the returned Hold is released."""
+        hold = Hold(path_substring)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
 
     def refresh_due(self, mid: int, due: bool = True) -> None:
         with self._lock:
@@ -335,6 +381,10 @@ class FakeBilibili:
         ua = request.headers.get("User-Agent", "").lower()
         if not ua.startswith("mozilla/") or any(bad in ua for bad in ("python", "curl")):
             return request.send_json(_envelope(-412))
+        with self._lock:
+            holds = [h for h in self._holds if h.path_substring in path]
+        for hold in holds:
+            hold.block(live.mid if live else None)
         fault = self._take_fault(path)
         if fault == "slow":
             time.sleep(self.slow_seconds)

@@ -14,10 +14,11 @@ size, "message is not modified", unknown messages and chats. Tests drive it as t
         tg.press_button(user_id, msgs[-1].message_id, "fb:-:BV1xx411c7mD")
 
 Driving API: send_command / send_text / press_button / add_user / block_bot (the user's side);
-messages(chat_id) -> [Message] (text, plain_text, entities, photo bytes, parse_mode,
-reply_markup, sent_at, edited, deleted, history), wait_for, dump, callback_answers, calls /
-calls_to / calls_containing (every request, for "no request carried X"), chat_actions, commands,
-pending_updates, server_errors (what the bot did); fail_next / slow_next / flood_limit (faults).
+messages(chat_id) -> [Message] (text, plain_text, entities, photo bytes, photo_url, link_preview,
+disable_notification, parse_mode, reply_markup, sent_at, edited, deleted, history), wait_for,
+dump, callback_answers, chat_actions, calls / calls_to, commands (what the bot did); fail_next / slow_next / unreachable_url (faults).
+A request the fake cannot handle is answered 500 and its traceback printed (pytest shows it with
+the failure).
 
 Choices where Telegram is not fully specified (documented so tests can rely on them):
 - Text length is counted in UTF-16 code units of the text after entity parsing and stripping
@@ -25,10 +26,11 @@ Choices where Telegram is not fully specified (documented so tests can rely on t
 - ``strict_html=True`` (default) additionally rejects a raw ``&`` that does not start one of the
   entities Telegram decodes (the Bot API docs require escaping it; the real server tolerates it).
 - Message ids are per chat and shared by the user's and the bot's messages, as in private chats.
+- A photo sent by HTTP URL is not downloaded (no network): an image URL stores a placeholder
+  picture and the URL (``Message.photo_url``); ``unreachable_url`` makes Telegram's download fail.
 """
 from __future__ import annotations
 
-import collections
 import copy
 import itertools
 import json
@@ -47,22 +49,13 @@ MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note"})
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
 STALE_QUERY = "query is too old and response timeout expired or query ID is invalid"
-CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
-            "instance is running")
-_BAD_GATEWAY_PAGE = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                     b"</body>\r\n</html>\r\n")
-FLOOD_COUNTED_METHODS = frozenset({
-    "sendmessage", "sendphoto", "editmessagetext", "editmessagecaption", "editmessagemedia",
-    "editmessagereplymarkup"})
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+CHAT_ACTIONS = ("typing", "upload_photo", "record_video", "upload_video", "record_voice",
+                "upload_voice", "upload_document", "choose_sticker", "find_location",
+                "record_video_note", "upload_video_note")
 
 
 def utf16_length(text: str) -> int:
@@ -374,6 +367,9 @@ class Message:
     sent_at: float
     photo_file_id: str | None = None
     photo_size: tuple[int, int] | None = None
+    photo_url: str | None = None          # the HTTP URL the photo was sent as, if it was
+    link_preview: dict | None = None      # the link_preview_options of a text message
+    disable_notification: bool = False    # sent silently (the user gets no sound)
     edited: bool = False
     edited_at: float | None = None
     deleted: bool = False
@@ -417,6 +413,15 @@ class CallbackAnswer:
     text: str | None
     show_alert: bool
     url: str | None
+    at: float
+
+
+@dataclass
+class ChatAction:
+    """One successful sendChatAction call (the "typing…" indicator and the like)."""
+
+    chat_id: int
+    action: str
     at: float
 
 
@@ -506,10 +511,7 @@ class FakeTelegram:
     """The fake Bot API (see the module doc). Thread-safe; use as a context manager."""
 
     def __init__(self, token: str = "123456:TEST-token", *, bot_username: str = "bilirec_test_bot",
-                 bot_first_name: str = "BiliRec", strict_html: bool = True,
-                 flood_limit: int | None = None) -> None:
-        """flood_limit: when set, more than that many sends/edits within one second (all chats
-        together, like Telegram's ~30/s) are answered 429 with retry_after."""
+                 bot_first_name: str = "BiliRec", strict_html: bool = True) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_user = {"id": self.bot_id, "is_bot": True, "first_name": bot_first_name,
@@ -517,8 +519,6 @@ class FakeTelegram:
                          "can_read_all_group_messages": False, "supports_inline_queries": False,
                          "can_connect_to_business": False, "has_main_web_app": False}
         self.strict_html = strict_html
-        self.flood_limit = flood_limit
-        self._recent_sends: collections.deque[float] = collections.deque()
         self._cond = threading.Condition(threading.RLock())
         self._users: dict[int, _User] = {}
         self._groups: dict[int, _GroupChat] = {}
@@ -527,19 +527,19 @@ class FakeTelegram:
         self._next_message_id: dict[int, int] = {}
         self._updates: list[dict] = []
         self._next_update_id = 700_000_001
-        self._poll_generation = 0
         self._allowed_updates: list[str] | None = None
         self._queries: dict[str, tuple[int, int, str]] = {}   # id -> user, message, data
         self._query_ids = itertools.count(4_300_000_000_000_000_001)
         self._files: dict[str, tuple[bytes, int, int]] = {}    # file_id -> data, width, height
+        self._file_urls: dict[str, str] = {}                   # file_id -> the URL it came from
+        self._unreachable_urls: list[str] = []                 # URL prefixes Telegram can't get
         self._file_ids = itertools.count(1)
         self._faults: dict[str, list[_Fault]] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}
         self._calls: list[ApiCall] = []
-        self.server_errors: list[str] = []  # tracebacks of requests the fake failed to handle
         self._answers: list[CallbackAnswer] = []
-        self._chat_actions: list[tuple[int, str, float]] = []
+        self._chat_actions: list[ChatAction] = []
         self._stopping = False
         self._connections: set[socket.socket] = set()
         self._server: ThreadingHTTPServer | None = None
@@ -728,6 +728,12 @@ class FakeTelegram:
             return list(self._answers)
 
     @property
+    def chat_actions(self) -> list[ChatAction]:
+        """Every successful sendChatAction call, in order."""
+        with self._cond:
+            return list(self._chat_actions)
+
+    @property
     def calls(self) -> list[ApiCall]:
         """Every API request received (including failed ones), in order."""
         with self._cond:
@@ -737,36 +743,17 @@ class FakeTelegram:
         """The API requests to one method (case-insensitive)."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    def calls_containing(self, needle: str | bytes) -> list[ApiCall]:
-        """The API requests whose parameters or uploaded files contain needle (leak checks)."""
-        text = needle if isinstance(needle, str) else needle.decode("utf-8", "replace")
-        raw = needle if isinstance(needle, bytes) else needle.encode("utf-8")
-        return [c for c in self.calls
-                if text in json.dumps(c.params, ensure_ascii=False, default=str)
-                or any(raw in data for data in c.files.values())]
-
-    @property
-    def chat_actions(self) -> list[tuple[int, str, float]]:
-        """(chat_id, action, time) of every sendChatAction."""
-        with self._cond:
-            return list(self._chat_actions)
-
     def commands(self, language_code: str = "", scope: str = "default") -> list[dict]:
         """The command menu set with setMyCommands for that language and scope type."""
         with self._cond:
             return copy.deepcopy(self._commands.get((scope, language_code), []))
-
-    def pending_updates(self) -> int:
-        """Updates not yet confirmed by the bot."""
-        with self._cond:
-            return len(self._updates)
 
     # -- faults ---------------------------------------------------------------------------------
 
     def fail_next(self, method: str, status: int = 429, retry_after: int = 1, *,
                   times: int = 1, delay: float = 0.0, description: str | None = None) -> None:
         """The next `times` calls to method ("*" = any but getUpdates) fail with status:
-        429 (with retry_after), 500, 502 (nginx HTML page, like the real gateway), 400, 403...
+        429 (with retry_after), 500, 400, 403...
         ``delay`` seconds pass before the answer."""
         with self._cond:
             self._faults.setdefault(method.lower(), []).extend(
@@ -777,6 +764,12 @@ class FakeTelegram:
         with self._cond:
             self._faults.setdefault(method.lower(), []).extend(
                 _Fault(200, 0, delay, None) for _ in range(times))
+
+    def unreachable_url(self, prefix: str) -> None:
+        """Photo URLs starting with prefix cannot be fetched: sendPhoto answers 400 "failed to
+        get HTTP URL content", like Telegram for a URL its servers cannot download."""
+        with self._cond:
+            self._unreachable_urls.append(prefix)
 
     # -- internals: users, ids, updates ---------------------------------------------------------
 
@@ -841,8 +834,6 @@ class FakeTelegram:
                 self._interruptible_sleep(fault.delay)
                 if fault.status != 200:
                     return self._fault_body(fault, call)
-            if method.lower() in FLOOD_COUNTED_METHODS:
-                self._check_flood()
             result = handler(_Params(params, files))
             body = json.dumps({"ok": True, "result": result}, ensure_ascii=False)
             call.status = 200
@@ -850,9 +841,8 @@ class FakeTelegram:
         except TelegramApiError as error:
             call.status, call.description = error.status, error.description
             return self._error_body(error)
-        except Exception:  # a request the fake cannot handle: 500, kept for the test to see
-            with self._cond:
-                self.server_errors.append(f"{method}: {traceback.format_exc()}")
+        except Exception:  # a request the fake cannot handle: 500, printed for the test's report
+            traceback.print_exc()
             error = TelegramApiError(500, "Internal Server Error")
             call.status, call.description = error.status, error.description
             return self._error_body(error)
@@ -870,9 +860,6 @@ class FakeTelegram:
 
     def _fault_body(self, fault: _Fault, call: ApiCall) -> tuple[int, bytes, str]:
         call.status = fault.status
-        if fault.status == 502:
-            call.description = "Bad Gateway"
-            return 502, _BAD_GATEWAY_PAGE, "text/html"
         if fault.status == 429:
             error = TelegramApiError(
                 429, fault.description or f"Too Many Requests: retry after {fault.retry_after}",
@@ -892,19 +879,6 @@ class FakeTelegram:
         if error.parameters:
             body["parameters"] = error.parameters
         return error.status, json.dumps(body, ensure_ascii=False).encode(), "application/json"
-
-    def _check_flood(self) -> None:
-        """429 when flood_limit sends already happened within the last second."""
-        if self.flood_limit is None:
-            return
-        now = time.monotonic()
-        with self._cond:
-            while self._recent_sends and self._recent_sends[0] <= now - 1.0:
-                self._recent_sends.popleft()
-            if len(self._recent_sends) >= self.flood_limit:
-                raise TelegramApiError(429, "Too Many Requests: retry after 1",
-                                       {"retry_after": 1})
-            self._recent_sends.append(now)
 
     def _interruptible_sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -984,6 +958,24 @@ class FakeTelegram:
                 raise _bad_request("BUTTON_URL_INVALID")
         return markup
 
+    @staticmethod
+    def _link_preview(params: "_Params") -> dict | None:
+        """The LinkPreviewOptions of a sendMessage (or the old disable_web_page_preview)."""
+        options = params.json("link_preview_options")
+        if options is None:
+            return {"is_disabled": True} if params.bool("disable_web_page_preview") else None
+        if not isinstance(options, dict):
+            raise _bad_request("can't parse link preview options JSON object")
+        for name in ("is_disabled", "prefer_small_media", "prefer_large_media",
+                     "show_above_text"):
+            if name in options and not isinstance(options[name], bool):
+                raise _bad_request(f"can't parse link preview options: field \"{name}\" "
+                                   "must be of type Boolean")
+        if "url" in options and not isinstance(options["url"], str):
+            raise _bad_request("can't parse link preview options: field \"url\" must be of "
+                               "type String")
+        return options
+
     def _photo(self, value: Any, files: dict[str, _Upload]) -> tuple[str, bytes, int, int]:
         """(file_id, bytes, width, height) of an uploaded, attached or known photo."""
         if isinstance(value, str) and value.startswith("attach://"):
@@ -992,6 +984,8 @@ class FakeTelegram:
                 raise _bad_request("wrong file identifier/HTTP URL specified")
         elif isinstance(value, _Upload):
             upload = value
+        elif isinstance(value, str) and value.startswith(("http://", "https://")):
+            return self._photo_from_url(value)
         else:
             with self._cond:
                 known = self._files.get(str(value))
@@ -1005,6 +999,24 @@ class FakeTelegram:
             file_id = f"AgACAgIAAxkDAAI{next(self._file_ids):06d}fake"
             self._files[file_id] = self._files[file_id + "_s"] = (upload.data, width, height)
         return file_id, upload.data, width, height
+
+    def _photo_from_url(self, url: str) -> tuple[str, bytes, int, int]:
+        """A photo Telegram downloads itself. The fake reaches no network: an image URL (path
+        ending .jpg/.jpeg/.png/.webp/.gif) gives a placeholder picture, unless it was made
+        unreachable (``unreachable_url``); any other URL is not an image."""
+        with self._cond:
+            unreachable = any(url.startswith(prefix) for prefix in self._unreachable_urls)
+        if unreachable:
+            raise _bad_request("failed to get HTTP URL content")
+        path = url.split("?", 1)[0].split("#", 1)[0].lower()
+        if not path.endswith(_IMAGE_SUFFIXES):
+            raise _bad_request("wrong type of the web page content")
+        data = _placeholder_image()
+        with self._cond:
+            file_id = f"AgACAgIAAxkDAAI{next(self._file_ids):06d}fake"
+            self._files[file_id] = self._files[file_id + "_s"] = (data, *_PLACEHOLDER_SIZE)
+            self._file_urls[file_id] = url
+        return file_id, data, *_PLACEHOLDER_SIZE
 
     def _photo_sizes(self, message: Message) -> list[dict]:
         width, height = message.photo_size or (0, 0)
@@ -1063,7 +1075,10 @@ class FakeTelegram:
                 photo=photo[1] if photo else None, parse_mode=params.get("parse_mode"),
                 reply_markup=markup, sent_at=time.time(),
                 photo_file_id=photo[0] if photo else None,
-                photo_size=(photo[2], photo[3]) if photo else None)
+                photo_size=(photo[2], photo[3]) if photo else None,
+                photo_url=self._file_urls.get(photo[0]) if photo else None,
+                link_preview=None if photo else self._link_preview(params),
+                disable_notification=params.bool("disable_notification"))
             self._bot_messages.setdefault(user.id, {})[message.message_id] = message
             return self._message_to_api(message)
 
@@ -1119,8 +1134,9 @@ class FakeTelegram:
         return True
 
     def _api_getwebhookinfo(self, params: "_Params") -> dict:
-        return {"url": "", "has_custom_certificate": False,
-                "pending_update_count": self.pending_updates()}
+        with self._cond:
+            return {"url": "", "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
 
     def _api_getupdates(self, params: "_Params") -> list[dict]:
         offset = params.int("offset", 0)
@@ -1131,9 +1147,6 @@ class FakeTelegram:
         with self._cond:
             if isinstance(allowed, list):
                 self._allowed_updates = allowed or None
-            self._poll_generation += 1
-            generation = self._poll_generation
-            self._cond.notify_all()
             if offset < 0:
                 del self._updates[:max(len(self._updates) + offset, 0)]
             elif offset:
@@ -1142,8 +1155,6 @@ class FakeTelegram:
                 self._updates = [u for u in self._updates
                                  if set(u) - {"update_id"} <= set(self._allowed_updates)]
             while True:
-                if self._poll_generation != generation:
-                    raise TelegramApiError(409, CONFLICT)
                 remaining = deadline - time.monotonic()
                 if self._updates or remaining <= 0 or self._stopping:
                     return copy.deepcopy(self._updates[:limit])
@@ -1289,7 +1300,7 @@ class FakeTelegram:
                 raise _bad_request("wrong parameter action in request")
             if user.blocked_bot:
                 raise TelegramApiError(403, "Forbidden: bot was blocked by the user")
-            self._chat_actions.append((user.id, action, time.time()))
+            self._chat_actions.append(ChatAction(user.id, action, time.time()))
         return True
 
     def _api_getchat(self, params: "_Params") -> dict:
@@ -1345,6 +1356,21 @@ def _loggable(params: dict[str, Any], files: dict[str, _Upload]) -> dict[str, An
     for name, upload in files.items():
         logged[name] = {"filename": upload.filename, "size": len(upload.data)}
     return logged
+
+
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+_PLACEHOLDER_SIZE = (320, 200)   # a video cover's 16:10
+
+
+def _placeholder_image() -> bytes:
+    """The picture the fake stores for a photo sent by URL (it downloads nothing)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", _PLACEHOLDER_SIZE, (251, 114, 153)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

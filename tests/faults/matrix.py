@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import tests.bot.test_covers as covers
 import tests.bot.test_digest_delivery as digest
 import tests.bot.test_faults as faults
 import tests.bot.test_keys as keys
@@ -93,6 +94,9 @@ CASES: tuple[Case, ...] = (
     Case("telegram-400", "Telegram refuses a reply with 400",
          "'something went wrong' instead; the bot keeps serving",
          extra.telegram_400_on_a_reply),
+    Case("cover-unreachable", "Telegram cannot fetch a list's cover photo",
+         "the list as text, the cover as its link preview",
+         covers.test_a_cover_telegram_cannot_fetch_falls_back_to_the_preview),
     # start-up
     Case("bad-token", "an invalid TELEGRAM_BOT_TOKEN",
          "operator: one line 'Telegram rejected TELEGRAM_BOT_TOKEN'; the token is never printed",
@@ -111,6 +115,9 @@ CASES: tuple[Case, ...] = (
          "a short usage hint; the bot keeps serving", faults.test_malformed_commands),
     Case("forged-callback", "forged or foreign callback data",
          "'this button is no longer valid'; nothing stored", extra.forged_callback_data),
+    Case("used-or-expired-more", "a ▶ tapped twice, or after a restart (its list is gone)",
+         "a toast 'already sent below' or 'this list has expired'; nothing sent, the ▶ removed",
+         extra.used_or_expired_more),
     Case("hostile-title", "a video title full of HTML and entities",
          "the title shown literally (escaped); the message is valid HTML",
          extra.hostile_html_title),

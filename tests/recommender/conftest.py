@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from recommender.synthetic import make_catalogue, make_user
-from storage.records import Video
+from domain import Video
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ import json
 import numpy as np
 
 from recommender.evaluate import METHODS, bootstrap_interval, format_hit_rates, main
-from storage import Impression, Storage, Video, load_or_create_key
+from domain import Impression, Video
+from storage import Storage, load_or_create_key
 
 SHOWN_AT = 1_764_547_200.0  # Monday 2025-12-01 00:00 UTC: ISO week 2025-W49
 

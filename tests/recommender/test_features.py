@@ -10,7 +10,7 @@ from recommender.features import (Vocabulary, build_vocabulary, encode_candidate
                                   encode_item, encode_samples, quality_features, quality_score,
                                   serving_context)
 from recommender.labels import AFTER_EVERYTHING, Sample, watch_events
-from storage.records import Video
+from domain import Video
 
 
 def test_training_and_serving_features_are_identical_for_the_same_video(user):
@@ -91,3 +91,50 @@ def test_the_serving_memo_gives_the_same_rows_and_copes_with_unhashable_records(
     odd = dataclasses.replace(candidates[0], tags=["列表", "不可哈希"])
     rows = encode_candidates([odd], context, vocab, memo)
     assert rows["tags"].shape[0] == 1 and len(memo) == len(candidates)
+
+
+def test_a_row_is_the_masked_videos_features(user):
+    """encode_row blanks counts without copying the video: the same vector, affinity and prior
+    as the masked copy, for every subset of count fields a vocabulary may keep."""
+    from itertools import combinations
+
+    from recommender.features import (COUNT_FIELDS, affinity_score, encode_row, mask_video,
+                                      quality_features)
+    from tests.recommender.conftest import odd_videos
+
+    context = serving_context(user.behaviour, build_vocabulary(user.behaviour))
+    videos = user.pool[:20] + user.popular_now[:10] + odd_videos()
+    subsets = [c for k in range(len(COUNT_FIELDS) + 1) for c in combinations(COUNT_FIELDS, k)]
+    for fields in subsets:
+        vocab = Vocabulary(context.vocab.tags, context.vocab.authors, context.vocab.tokens,
+                           fields)
+        for video in videos:
+            masked = mask_video(video, fields)
+            item, affinity, prior = encode_row(video, context, vocab)
+            np.testing.assert_array_equal(item.quality, quality_features(masked))
+            np.testing.assert_array_equal(affinity, context.affinity(masked))
+            p = min(1 - 1e-3, max(1e-3, affinity_score(masked, context)))
+            assert abs(prior - np.log(p / (1 - p))) < 1e-12
+
+
+def test_the_bulk_serving_context_equals_adding_each_watch(user):
+    from recommender.features import MAX_SEQ, WatchContext
+
+    vocab = build_vocabulary(user.behaviour)
+    watches = watch_events(user.behaviour)
+    assert len(watches) > MAX_SEQ
+    for part in (watches, watches[:3], []):
+        one_by_one = WatchContext(vocab)
+        for video in part:
+            one_by_one.add(video)
+        bulk = WatchContext.of_watches(part, vocab)
+        for a, b in zip(one_by_one.sequence(), bulk.sequence()):
+            np.testing.assert_array_equal(a, b)
+        for name in ("author_watches", "author_positive", "author_negative", "zone_watches",
+                     "zone_positive", "positive_tokens", "negative_tokens", "_recent_authors",
+                     "_recent_zones"):
+            assert +getattr(one_by_one, name) == +getattr(bulk, name), name
+        assert (one_by_one.n_watches, one_by_one.n_positive) == (bulk.n_watches,
+                                                                 bulk.n_positive)
+        for video in user.pool[:30]:
+            np.testing.assert_array_equal(one_by_one.affinity(video), bulk.affinity(video))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from recommender.impressions import (HIT, NEGATIVE, PENDING, WATCH_WINDOW_S, HitRate,
                                      hit_rate, implicit_negatives, iso_week, judge,
                                      weekly_hit_rates)
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 DAY = 86400.0
 T0 = 1_764_547_200.0  # Monday 2025-12-01 00:00 UTC

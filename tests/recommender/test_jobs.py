@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from domain import Credentials
 from recommender import Recommender
 from recommender.tasks import train_claimed
-from storage import (Credentials, Storage, StorageError, StorageUnavailable,
-                     load_or_create_key)
+from storage import Storage, StorageError, StorageUnavailable, load_or_create_key
 
 USER = 7
 

@@ -6,7 +6,7 @@ import numpy as np
 from recommender.labels import (FEEDBACK_WEIGHT, IMPLICIT_WEIGHT, build_samples, interest,
                                 time_split, watched_fraction)
 from recommender.training import equalize_missing, sample_weights
-from storage.records import Impression, Video
+from domain import Impression, Video
 
 DAY = 86400
 
@@ -131,3 +131,32 @@ def test_time_split_puts_impression_negatives_by_their_time():
     assert split_time == 900
     assert "early" in {s.video.bvid for s in earlier}
     assert "late" in {s.video.bvid for s in later}
+
+
+def test_a_mute_turns_that_uploaders_and_zones_samples_into_negatives():
+    from recommender.labels import MUTE_WEIGHT
+    from recommender.mutes import Mutes
+
+    def by(bvid, mid, zone, **kw):
+        return Video(bvid=bvid, title="测试", owner_mid=mid, tname=zone, duration=100, **kw)
+
+    behaviour = [by("a", 7, "游戏", view_at=10, progress=-1),      # muted UP主, finished
+                 by("b", 8, "美食", view_at=20, progress=-1),      # muted zone, finished
+                 by("c", 8, "游戏", view_at=30, progress=-1),      # neither
+                 by("d", 7, "游戏", view_at=40, progress=-1)]      # muted UP主, but 👍
+    feedback = [(behaviour[3], 1)]
+    pool = [by(f"p{i}", 7 if i < 3 else 9, "知识") for i in range(60)]
+    mutes = Mutes(authors=frozenset({7}), zones=frozenset({"美食"}))
+    plain = {s.video.bvid: s for s in build_samples(behaviour, feedback, pool,
+                                                    rng=np.random.default_rng(0), min_pool=5)}
+    samples = {s.video.bvid: s for s in build_samples(behaviour, feedback, pool,
+                                                      rng=np.random.default_rng(0), min_pool=5,
+                                                      mutes=mutes)}
+    assert plain["a"].positive and plain["b"].positive
+    assert samples["a"].target == 0.0 and samples["a"].weight >= MUTE_WEIGHT
+    assert samples["b"].target == 0.0 and samples["a"].source == "history"
+    assert samples["c"].positive and samples["d"].positive     # 👍 speaks for that video
+    muted_pool = {f"p{i}" for i in range(3)}
+    assert muted_pool <= set(samples)                          # every muted pool video
+    assert all(samples[b].target == 0.0 for b in muted_pool)
+    assert len([b for b in samples if b.startswith("p")]) == 5 + 3

@@ -11,7 +11,7 @@ from recommender import training
 from recommender.features import Vocabulary, encode_candidates, serving_context
 from recommender.selection import REASON_FEW_POSITIVES, REASON_NO_NEGATIVES, ServingPlan
 from recommender.training import TrainingData, plan_path_for, train_user_model, vocab_path_for
-from storage.records import Video
+from domain import Video
 from tests.recommender.conftest import odd_videos
 
 

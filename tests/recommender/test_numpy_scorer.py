@@ -10,7 +10,7 @@ from models import MAX_SEQ, ModelSpec, Scorer, TrainerPool, build_wide_deep, loa
 from models.numpy_scorer import NumpyScorer, weight_layout
 from recommender.features import Vocabulary, encode_candidates, serving_context
 from recommender.training import TrainingData, train_user_model, vocab_path_for
-from storage.records import Video
+from domain import Video
 from tests.recommender.conftest import odd_videos
 
 TOLERANCE = 1e-5
@@ -136,3 +136,16 @@ def test_an_empty_batch_scores_to_nothing(normal):
     vocab = Vocabulary.from_json(vocab_path_for(normal[0]).read_text("utf-8"))
     inputs = encode_candidates([], serving_context([], vocab), vocab)
     assert scorer(inputs).shape == (0,)
+
+
+def test_a_scorer_trimmed_to_its_vocabulary_scores_the_same(normal, user):
+    path, history = normal
+    vocab = Vocabulary.from_json(vocab_path_for(path).read_text("utf-8"))
+    inputs = encode_candidates(user.popular_now[:50], serving_context(history, vocab), vocab)
+    whole = NumpyScorer.load(path)
+    trimmed = NumpyScorer.load(path, embedding_rows=vocab.table_rows())
+    assert trimmed.nbytes < whole.nbytes / 3
+    assert np.array_equal(trimmed(inputs), whole(inputs))
+    beyond = {**inputs, "author": np.full_like(inputs["author"], vocab.table_rows()[1])}
+    with pytest.raises(IndexError):
+        trimmed(beyond)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from recommender.features import Vocabulary, serving_context
 from recommender.ranking import (fallback_rank, quality_rank, rating_of, select_top,
                                  usable_candidates)
-from storage.records import Video
+from domain import Video
 
 
 def test_at_most_two_per_uploader():

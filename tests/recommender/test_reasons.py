@@ -9,7 +9,7 @@ from recommender.ranking import fallback_rank, model_drivers
 from recommender.reasons import (DAY_S, candidate_zone_shares, reasons_for, supported_drivers,
                                  supported_keywords)
 from recommender.results import Reason
-from storage.records import Video
+from domain import Video
 
 NOW = 1_750_000_000
 TECH, COS, GAMES = "数码", "仿妆cos", "单机游戏"

@@ -10,7 +10,7 @@ from recommender.features import (COUNT_FIELDS, choose_fields, mask_video, prese
 from recommender.selection import (REASON_BEST, REASON_NO_HOLDOUT, SELECT_MARGIN, ServingPlan,
                                    TfidfRanker, choose)
 from recommender.text import title_tokens
-from storage.records import Video
+from domain import Video
 
 
 def scores_for(labels: np.ndarray, quality: float, rng: np.random.Generator) -> np.ndarray:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -37,19 +38,53 @@ def setup(user, catalogue, tmp_path_factory):
     rec = Recommender(storage, time_cap_s=60, seed=3)
     watched = {v.bvid for v in user.behaviour}
     candidates = [v for v in catalogue.videos if v.bvid not in watched][:200]
-    report = rec.train(USER)
-    yield storage, rec, report, candidates
+    stages: list[tuple[str, int, int]] = []
+    report = rec.train(USER, lambda *stage: stages.append(stage))
+    yield storage, rec, report, candidates, stages
     rec.close()
     storage.close()
 
 
 def test_training_in_the_worker_registers_the_model(setup):
-    storage, _rec, report, _ = setup
+    storage, _rec, report, _, _ = setup
     assert report.accepted, report.message
     record = storage.latest_model(USER)
     assert record is not None and record.path.exists()
     assert record.metrics["auc"] == report.metrics["auc"]
     assert record.n_records == report.n_records == storage.count_behaviour(USER)
+
+
+def test_training_reports_its_epochs(setup):
+    *_, stages = setup
+    assert stages[0] == ("training", 0, 0)         # the worker is starting
+    epochs = [(done, total) for name, done, total in stages[1:] if name == "training"]
+    assert epochs and all(1 <= done <= total for done, total in epochs)
+    assert [done for done, _ in epochs] == sorted(set(done for done, _ in epochs))
+    assert not (setup[0].model_dir(USER) / "training-progress.json").exists()
+
+
+def test_a_waiting_training_reports_its_place_in_the_queue(tmp_path):
+    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    rec = Recommender(storage, max_workers=1)
+    places: list[tuple[str, int, int]] = []
+    reported = threading.Event()
+
+    def progress(*stage):
+        places.append(stage)
+        reported.set()
+    try:
+        rec._slots.acquire()          # another user's training holds the only worker
+        waiter = threading.Thread(target=rec._wait_for_slot, args=(7, progress))
+        waiter.start()
+        assert reported.wait(30)
+        rec._slots.release()
+        waiter.join(30)
+        assert not waiter.is_alive()
+        assert set(places) == {("queued", 1, 0)}
+        rec._slots.release()          # the slot the waiter took
+    finally:
+        rec.close()
+        storage.close()
 
 
 SERVE_WITHOUT_TF = textwrap.dedent("""
@@ -79,14 +114,16 @@ SERVE_WITHOUT_TF = textwrap.dedent("""
     ranked = rec.rank(1, user.pool, 10, channel="hot")
     print(json.dumps({"ranker": ranked.ranker, "n": len(ranked.items),
                       "modules": sorted({m.split(".")[0] for m in sys.modules
-                                         if m.split(".")[0] in ("tensorflow", "keras")})}))
+                                         if m.split(".")[0] in ("tensorflow", "keras",
+                                                                "sklearn", "scipy")})}))
 """)
 
 
 def test_serving_a_trained_model_never_imports_tensorflow(setup, tmp_path):
     """In a fresh process (other tests import TensorFlow here): the bot's modules, a Recommender
-    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras."""
-    storage, _rec, _report, _ = setup
+    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras, and
+    no scikit-learn or SciPy either (training-only; ~80 MB of RSS)."""
+    storage, _rec, _report, _, _ = setup
     model = storage.latest_model(USER).path
     assert ServingPlan.from_json(plan_path_for(model).read_text("utf-8")).served == "model"
     root = Path(__file__).resolve().parents[2]
@@ -99,7 +136,7 @@ def test_serving_a_trained_model_never_imports_tensorflow(setup, tmp_path):
 
 
 def test_rank_with_model_drops_watched_sent_and_disliked(setup, user):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     watched = user.behaviour[:3]
     ranked = rec.rank(USER, watched + candidates, 20, channel="hot")
     assert not ranked.provisional and len(ranked.items) == 20
@@ -126,7 +163,7 @@ def test_rank_with_model_drops_watched_sent_and_disliked(setup, user):
 
 
 def test_a_disliked_video_is_never_ranked_again_even_after_retraining(setup):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     first = rec.rank(USER, candidates, 5, channel="explore").items[0].video
     storage.add_feedback(USER, first.bvid, -1, first)
     for _ in range(2):
@@ -137,7 +174,7 @@ def test_a_disliked_video_is_never_ranked_again_even_after_retraining(setup):
 
 
 def test_newcomer_and_anonymous_get_provisional_lists(setup):
-    _storage, rec, _report, candidates = setup
+    _storage, rec, _report, candidates, _ = setup
     report = rec.train(NEWCOMER)
     assert not report.accepted and "too little data" in report.message
     ranked = rec.rank(NEWCOMER, candidates, 10, channel="hot")
@@ -150,7 +187,7 @@ def test_newcomer_and_anonymous_get_provisional_lists(setup):
 
 
 def test_forget_reloads_the_model_with_the_same_scores(setup):
-    _storage, rec, _report, candidates = setup
+    _storage, rec, _report, candidates, _ = setup
     before = rec.rank(USER, candidates, 10, channel="explore")
     rec.forget(USER)
     after = rec.rank(USER, candidates, 10, channel="explore")
@@ -160,7 +197,7 @@ def test_forget_reloads_the_model_with_the_same_scores(setup):
 
 
 def test_training_that_overruns_the_cap_keeps_the_previous_model(setup, monkeypatch):
-    storage, _rec, _report, candidates = setup
+    storage, _rec, _report, candidates, _ = setup
     from recommender import service
 
     monkeypatch.setattr(service, "STARTUP_GRACE_S", 0.2)
@@ -197,28 +234,29 @@ def record_reads(storage, monkeypatch, *names: str) -> list[str]:
 
 
 def test_a_warm_rank_reads_only_the_revisions(setup, monkeypatch):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     rec.rank(USER, candidates, 10, channel="hot")
-    calls = record_reads(storage, monkeypatch, "load_behaviour", "load_feedback", "sent_bvids",
-                         "latest_model", "load_pool")
+    calls = record_reads(storage, monkeypatch, "load_watch_records", "load_behaviour",
+                         "load_feedback", "sent_bvids", "latest_model", "load_pool")
     warm = rec.rank(USER, candidates, 10, channel="hot")
     assert calls == []
     assert listing(warm) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
-    assert "load_behaviour" in calls and "latest_model" in calls    # forget dropped it all
+    assert "load_watch_records" in calls and "latest_model" in calls  # forget dropped it all
+    assert "load_behaviour" not in calls          # serving never decodes whole records
 
 
 def test_prepare_loads_everything_a_ranking_needs(setup, monkeypatch):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     rec.forget(USER)
     rec.prepare(USER)
-    calls = record_reads(storage, monkeypatch, "load_behaviour", "latest_model")
+    calls = record_reads(storage, monkeypatch, "load_watch_records", "latest_model")
     prepared = rec.rank(USER, candidates, 10, channel="hot")
     assert calls == []
     assert listing(prepared) == listing(uncached_rank(rec, USER, candidates, 10, "hot"))
 
 
 def test_a_new_dislike_or_sent_video_disappears_from_a_warm_cache_at_once(setup):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     rec.rank(USER, candidates, 10, channel="digest")
     top = rec.rank(USER, candidates, 10, channel="digest").items
     storage.add_feedback(USER, top[0].video.bvid, -1)          # no video record: bvid only
@@ -234,7 +272,7 @@ def test_a_new_dislike_or_sent_video_disappears_from_a_warm_cache_at_once(setup)
 
 
 def test_new_history_changes_the_sequence_and_the_watched_set(setup, catalogue):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     before = dict(listing(rec.rank(USER, candidates, len(candidates), channel="explore")))
     latest = max(v.view_at for v in storage.load_behaviour(USER))
     shown_zones = Counter(v.tname for v in candidates if v.bvid in before)
@@ -254,7 +292,7 @@ def test_new_history_changes_the_sequence_and_the_watched_set(setup, catalogue):
 
 
 def test_a_newly_registered_model_is_used_without_forget(setup, tmp_path):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     before = rec.rank(USER, candidates, 10, channel="explore")
     record = storage.latest_model(USER)
     plan = ServingPlan.from_json(plan_path_for(record.path).read_text("utf-8"))
@@ -270,7 +308,7 @@ def test_a_newly_registered_model_is_used_without_forget(setup, tmp_path):
 
 
 def test_an_erased_user_is_not_ranked_from_the_cache(setup, user):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     other = 303
     storage.save_behaviour(other, user.behaviour)
     record = storage.latest_model(USER)
@@ -287,7 +325,7 @@ def test_an_erased_user_is_not_ranked_from_the_cache(setup, user):
 
 
 def test_reasons_name_only_what_the_history_supports(setup):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     shares = candidate_zone_shares(candidates)
     for tg_id in (USER, NEWCOMER):                       # the model path, the content fallback
         context = serving_context(storage.load_behaviour(tg_id), Vocabulary())
@@ -299,11 +337,29 @@ def test_reasons_name_only_what_the_history_supports(setup):
             assert named <= set(supported), (item.video.tname, item.reasons)
 
 
+def test_a_mute_leaves_that_uploader_and_zone_out_at_once_and_an_unmute_brings_them_back(
+        setup):
+    storage, rec, _report, candidates, _ = setup
+    top = rec.rank(USER, candidates, 10, channel="explore").items
+    author, zone = top[0].video.owner_mid, top[1].video.tname
+    storage.add_mute(USER, "author", str(author), "x")
+    storage.add_mute(USER, "zone", zone, zone)
+    try:
+        after = rec.rank(USER, candidates, len(candidates), channel="explore").items
+        assert after and all(i.video.owner_mid != author and i.video.tname != zone
+                             for i in after)
+    finally:
+        storage.remove_mute(USER, "author", str(author))
+        storage.remove_mute(USER, "zone", zone)
+    back = rec.rank(USER, candidates, 10, channel="explore").items
+    assert [i.video.bvid for i in back] == [i.video.bvid for i in top]
+
+
 def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
     import concurrent.futures
 
     from recommender.training import TrainingResult
-    from storage import Video
+    from domain import Video
 
     storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
     storage.save_behaviour(USER, user.behaviour)
@@ -326,3 +382,72 @@ def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
         storage.close()
     assert [(i.bvid, i.channel, i.score) for i in jobs[0].impressions] == \
         [("BVshown1", "digest", 0.25)]
+
+
+def test_the_watch_records_give_the_context_of_the_whole_records(setup, user):
+    storage, _rec, _report, candidates, _ = setup
+    vocab = Vocabulary.from_json(vocab_path_for(storage.latest_model(USER).path)
+                                 .read_text("utf-8"))
+    from_videos = serving_context(storage.load_behaviour(USER), vocab)
+    from_records = serving_context(storage.load_watch_records(USER), vocab)
+    for a, b in zip(from_videos.sequence(), from_records.sequence()):
+        np.testing.assert_array_equal(a, b)
+    assert from_videos.n_entries() == from_records.n_entries() > 0
+    np.testing.assert_array_equal(np.stack([from_videos.affinity(v) for v in candidates]),
+                                  np.stack([from_records.affinity(v) for v in candidates]))
+
+
+def test_the_serving_cache_keeps_the_most_recent_users_within_its_byte_budget(setup, user,
+                                                                           monkeypatch):
+    storage, _rec, _report, candidates, _ = setup
+    record = storage.latest_model(USER)
+    users = [501, 502, 503]
+    for tg_id in users:
+        storage.save_behaviour(tg_id, user.behaviour)
+        storage.register_model(tg_id, record.path, dict(record.metrics), record.n_records)
+    probe = Recommender(storage)
+    probe.rank(users[0], candidates, 10, channel="hot")
+    one_user = probe._cache.nbytes
+    assert 20_000 < one_user < 3_000_000          # a ~260-record user, trimmed model
+    small = Recommender(storage, cache_bytes=int(one_user * 2.5))   # room for two users
+    for tg_id in users:
+        small.rank(tg_id, candidates, 10, channel="hot")
+    assert len(small._cache) == 2 and small._cache.nbytes <= one_user * 2.5
+    calls = record_reads(storage, monkeypatch, "load_watch_records", "latest_model")
+    small.rank(users[2], candidates, 10, channel="hot")    # most recent: still cached
+    assert calls == []
+    small.rank(users[0], candidates, 10, channel="hot")    # least recent: evicted, read again
+    assert calls == ["latest_model", "load_watch_records"]
+    for rec in (probe, small):
+        rec.close()
+    for tg_id in users:
+        storage.erase_user(tg_id)
+
+
+def test_training_gets_the_stored_mutes(user, tmp_path, monkeypatch):
+    import concurrent.futures
+
+    from recommender.mutes import Mutes
+    from recommender.training import TrainingResult
+
+    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    storage.save_behaviour(USER, user.behaviour)
+    storage.add_mute(USER, "author", "42", "someone")
+    storage.add_mute(USER, "zone", "美食制作", "美食制作")
+    jobs = []
+
+    class Executor:
+        def submit(self, _fn, data, *_args):
+            jobs.append(data)
+            future = concurrent.futures.Future()
+            future.set_result(TrainingResult(False, "not trained", {}, 0))
+            return future
+
+    rec = Recommender(storage)
+    monkeypatch.setattr(rec, "_pool", Executor)
+    try:
+        rec.train(USER)
+    finally:
+        rec.close()
+        storage.close()
+    assert jobs[0].mutes == Mutes(frozenset({42}), frozenset({"美食制作"}))

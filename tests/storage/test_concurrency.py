@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from storage import Credentials, Storage, Video
+from domain import Credentials, Video
+from storage import Storage
 
 THREADS = 8
 ROUNDS = 40

@@ -8,7 +8,8 @@ import threading
 import pytest
 from cryptography.fernet import Fernet
 
-from storage import Credentials, CredentialsUnreadable, Storage, load_or_create_key
+from domain import Credentials
+from storage import CredentialsUnreadable, Storage, load_or_create_key
 from storage.crypto import CredentialCipher, KEY_FILENAME
 
 

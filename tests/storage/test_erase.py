@@ -1,7 +1,8 @@
 """erase_user removes every row and file of that user and nothing of anyone else."""
 from __future__ import annotations
 
-from storage import Credentials, Storage, Video
+from domain import Credentials, Video
+from storage import Storage, UserSettings
 from storage.crypto import KEY_FILENAME
 from storage.files import write_atomic
 from storage.schema import per_user_tables
@@ -26,6 +27,8 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     store.save_pool(tg_id, "popular", [Video(f"BVpop{marker}{i}") for i in range(5)])
     store.add_feedback(tg_id, f"BV{marker}1", 1, Video(f"BV{marker}1", title=f"fb-{marker}"))
     store.add_feedback(tg_id, f"BV{marker}2", -1, None)
+    store.add_mute(tg_id, "author", str(tg_id * 10), f"up-{marker}")
+    store.add_mute(tg_id, "zone", f"zone-{marker}", f"zone-{marker}")
     store.record_sent(tg_id, [f"BVsent{marker}{i}" for i in range(10)], "hot")
     store.record_sent(tg_id, [f"BVsent{marker}0"], "digest")
     store.record_impressions(tg_id, "hot", "model",
@@ -39,6 +42,7 @@ def populate(store: Storage, tg_id: int, marker: str) -> None:
     store.save_stats_lookups(tg_id, found=[tg_id * 100 + i for i in range(5)],
                              gone=[tg_id * 100 + 9])
     assert store.claim_training(tg_id, f"worker-{marker}", ttl_s=60)
+    store.save_settings(tg_id, UserSettings(silent_digest=True, list_size=5, digest_hot=False))
 
 
 def rows_of(store: Storage, tg_id: int) -> dict[str, int]:
@@ -58,7 +62,8 @@ def snapshot(store: Storage, tg_id: int):
     return (store.get_user(tg_id), store.load_credentials(tg_id), store.load_behaviour(tg_id),
             store.load_pool(tg_id), store.feedback_videos(tg_id), store.sent_bvids(tg_id),
             store.get_digest(tg_id), store.latest_model(tg_id), store.load_impressions(tg_id),
-            store.stats_looked_up(tg_id, range(tg_id * 100, tg_id * 100 + 10)))
+            store.stats_looked_up(tg_id, range(tg_id * 100, tg_id * 100 + 10)),
+            store.load_mutes(tg_id), store.get_settings(tg_id))
 
 
 def test_erase_user_leaves_nothing(data_dir, key):
@@ -119,7 +124,8 @@ def test_erase_removes_every_row_and_file_on_either_engine(store):
     store.erase_user(GONE)
 
     assert set(rows_through_storage(store, GONE).values()) == {0}
-    assert snapshot(store, GONE) == (None, None, [], [], [], set(), None, None, [], set())
+    assert snapshot(store, GONE) == (None, None, [], [], [], set(), None, None, [], set(), [],
+                                     UserSettings())
     assert not (store.data_dir / "models" / str(GONE)).exists()
     assert snapshot(store, KEPT) == kept_before
     assert all(count > 0 for count in rows_through_storage(store, KEPT).values())
@@ -132,3 +138,18 @@ def test_user_can_come_back_after_erase(store):
     assert store.count_behaviour(GONE) == 0
     assert store.get_digest(GONE) is None
     assert store.load_credentials(GONE) is None
+
+
+def test_settings_are_stored_per_user_with_defaults(store):
+    assert store.get_settings(GONE) == UserSettings()
+    chosen = UserSettings(silent_digest=True, list_size=15, digest_hot=False, language="zh")
+    store.save_settings(GONE, chosen)
+    assert store.get_settings(GONE) == chosen
+    assert store.get_settings(KEPT) == UserSettings()
+    for bad in (UserSettings(list_size=0), UserSettings(language="fr")):
+        try:
+            store.save_settings(GONE, bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} was stored")
+    assert store.get_settings(GONE) == chosen

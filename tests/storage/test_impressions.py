@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage import Impression, Storage, Video
+from domain import Impression, Video
+from storage import Storage
 
 
 def shown(*bvids: str, score: float | None = 0.5) -> list[tuple[Video, float | None]]:

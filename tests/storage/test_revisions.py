@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage import Credentials, Storage, Video
+from domain import Credentials, Video
+from storage import Storage
 from storage.db import REVISION_PARTS
 
 WRITES = {

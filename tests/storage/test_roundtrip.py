@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from storage import (Credentials, DigestSetting, ModelRecord, Storage, StorageClosed,
-                     StorageUnavailable, UserRecord, Video)
-
+from domain import Credentials, Video
+from storage import (DigestSetting, ModelRecord, Storage, StorageClosed, StorageUnavailable,
+                     UserRecord)
 
 
 def test_ensure_and_get_user(store, clock):
@@ -295,3 +295,18 @@ def test_an_unreachable_postgresql_is_a_clear_storage_error(data_dir, key, monke
     with pytest.raises(StorageUnavailable, match="unreachable after 3 tries") as caught:
         Storage(data_dir, key, database_url="postgresql://bilirec:s3cret@127.0.0.1:9/none")
     assert "s3cret" not in str(caught.value)
+def test_watch_records_are_the_behaviour_fields_serving_reads(store):
+    videos = [Video("BV2", title="标题 二", owner_mid=5, tname="游戏", duration=300,
+                    view_at=200, progress=-1, liked=True, view=10, tags=("t",)),
+              Video("BV1", title="one", owner_mid=6, tname="", duration=0, view_at=200,
+                    progress=30, faved=True),
+              Video("BV3", title="untimed", coined=True),          # a coin with no watch
+              Video("BV0", owner_mid=0, view_at=100)]
+    store.save_behaviour(1, videos)
+    records = store.load_watch_records(1)
+    assert [r.bvid for r in records] == ["BV3", "BV0", "BV1", "BV2"]   # (view_at, bvid)
+    stored = {v.bvid: v for v in store.load_behaviour(1)}
+    for record in records:
+        video = stored[record.bvid]
+        assert record == tuple(getattr(video, name) for name in record._fields)
+    assert store.load_watch_records(2) == []

@@ -7,7 +7,10 @@ import threading
 
 import pytest
 
-from storage import SchemaVersionError, Storage, StorageError, Video
+from domain import Video, WatchRecord
+from storage import SchemaVersionError, Storage, StorageError
+from storage.backends import open_backend
+from storage.codec import video_to_json
 from storage.db import DB_FILENAME
 from storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate, per_user_tables, schema_version
 
@@ -66,6 +69,9 @@ def test_old_version_upgrades_and_keeps_rows(data_dir, key):
     with Storage(data_dir, key) as store:
         assert store.get_user(1).uname == "u"
         assert store.load_behaviour(1) == [Video("BV1", view_at=9)]
+        # migration 6 filled the serving columns from the JSON (defaults for missing keys)
+        assert store.load_watch_records(1) == [WatchRecord("BV1", 9, "", 0, "", 0, 0, False,
+                                                           False, False)]
     conn = connect(data_dir / DB_FILENAME)
     assert schema_version(conn) == SCHEMA_VERSION
     assert {"behaviour_by_view", "pools_by_seen", "models_by_user"} <= indexes(conn)
@@ -111,7 +117,8 @@ def test_every_table_is_per_user(store):
     """erase_user deletes by tg_id in every table: a table without one would be forgotten."""
     assert set(per_user_tables(store._backend)) == all_tables(store) == {
         "users", "credentials", "behaviour", "pools", "feedback", "sent", "digest", "models",
-        "revisions", "stats_lookups", "impressions", "training_claims"}
+        "revisions", "stats_lookups", "impressions", "mutes", "user_settings",
+        "training_claims"}
 
 
 def test_both_engines_reach_the_latest_version_once(open_store):
@@ -188,3 +195,21 @@ def test_many_processes_opening_a_fresh_postgresql_database_at_once_all_succeed(
     assert errors == [] and len(opened) == 6
     with Storage(data_dir, key, database_url=postgres_schema.url) as store:
         assert schema_version(store._backend) == SCHEMA_VERSION
+def test_the_serving_columns_are_filled_from_stored_records(data_dir, key, database_url):
+    """A database from before migration 6, on either engine: its records' serving fields come
+    from the JSON."""
+    videos = [Video("BV2", title="标题", owner_mid=7, tname="游戏", duration=300, view_at=50,
+                    progress=-1, liked=True, coined=True),
+              Video("BV1", view_at=40, faved=True)]
+    backend = open_backend(database_url, data_dir)
+    migrate(backend, MIGRATIONS[:5])
+    conn = backend.connection()
+    conn.execute("INSERT INTO users (tg_id, created_at) VALUES (?, ?)", (1, 5))
+    conn.executemany("INSERT INTO behaviour (tg_id, bvid, view_at, video, updated_at) "
+                     "VALUES (1, ?, ?, ?, 5)",
+                     [(v.bvid, v.view_at, video_to_json(v)) for v in videos])
+    backend.close()
+    with Storage(data_dir, key, database_url=database_url) as store:
+        assert store.load_watch_records(1) == [
+            WatchRecord("BV1", 40, "", 0, "", 0, 0, False, True, False),
+            WatchRecord("BV2", 50, "标题", 7, "游戏", 300, -1, True, False, True)]

@@ -1,7 +1,8 @@
 """No cookie or refresh_token value appears in plain text in any file under the data dir."""
 from __future__ import annotations
 
-from storage import Credentials, Storage, Video
+from domain import Credentials, Video
+from storage import Storage
 from storage.crypto import KEY_FILENAME
 
 from tests.storage.disk import files_containing, files_under

@@ -1,7 +1,8 @@
 """Which videos' counts were looked up: per user, found or gone, kept across re-opens."""
 from __future__ import annotations
 
-from storage import Storage, Video
+from domain import Video
+from storage import Storage
 
 
 def test_lookups_are_remembered_per_user(open_store, store):

@@ -1,12 +1,8 @@
-"""Plain data records shared by every layer: videos, credentials, feedback.
-
-They live in the bottom layer (storage/) so that bilibili/, recommender/ and bot/ can all use
-them without depending on each other.
-"""
+"""Plain data records shared by every layer: videos, credentials, impressions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +72,22 @@ def merge_videos(a: Video, b: Video) -> Video:
         elif value not in (None, "", 0, ()):
             changes[name] = value
     return replace(a, **changes)
+
+
+class WatchRecord(NamedTuple):
+    """The fields of one behaviour record that serving reads (``Storage.load_watch_records``):
+    the same names and meanings as on ``Video``."""
+
+    bvid: str
+    view_at: int
+    title: str
+    owner_mid: int
+    tname: str
+    duration: int
+    progress: int
+    liked: bool
+    faved: bool
+    coined: bool
 
 
 @dataclass(frozen=True)
