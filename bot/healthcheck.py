@@ -28,9 +28,11 @@ def run_check(environ: Mapping[str, str] | None = None) -> tuple[int, str]:
     try:
         unreadable = storage.unreadable_credentials()
         users = len(storage.list_users())
+        engine = storage.engine
     finally:
         storage.close()
     if unreadable and not settings.key_reset:
         return FAILED, (f"the stored Bilibili logins of {len(unreadable)} users cannot be "
                         f"decrypted with this key: {KEY_ADVICE}")
-    return OK, f"ok: database in {settings.data_dir} opens with its key ({users} users)"
+    return OK, (f"ok: the {engine} database opens with its key ({users} users); "
+                f"data directory {settings.data_dir}")
