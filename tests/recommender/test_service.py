@@ -339,7 +339,7 @@ def test_reasons_name_only_what_the_history_supports(setup):
 
 def test_a_mute_leaves_that_uploader_and_zone_out_at_once_and_an_unmute_brings_them_back(
         setup):
-    storage, rec, _report, candidates = setup
+    storage, rec, _report, candidates, _ = setup
     top = rec.rank(USER, candidates, 10, channel="explore").items
     author, zone = top[0].video.owner_mid, top[1].video.tname
     storage.add_mute(USER, "author", str(author), "x")
@@ -385,7 +385,7 @@ def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
 
 
 def test_the_watch_records_give_the_context_of_the_whole_records(setup, user):
-    storage, _rec, _report, candidates = setup
+    storage, _rec, _report, candidates, _ = setup
     vocab = Vocabulary.from_json(vocab_path_for(storage.latest_model(USER).path)
                                  .read_text("utf-8"))
     from_videos = serving_context(storage.load_behaviour(USER), vocab)
@@ -399,7 +399,7 @@ def test_the_watch_records_give_the_context_of_the_whole_records(setup, user):
 
 def test_the_serving_cache_keeps_the_most_recent_users_within_its_byte_budget(setup, user,
                                                                            monkeypatch):
-    storage, _rec, _report, candidates = setup
+    storage, _rec, _report, candidates, _ = setup
     record = storage.latest_model(USER)
     users = [501, 502, 503]
     for tg_id in users:
