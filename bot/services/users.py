@@ -1,7 +1,8 @@
 """A user's standing with the bot: completing a login, the /status report, logging out.
 
 Logging out and switching to another Bilibili account forget the user through the one eraser
-(``bot.services.erase.UserEraser``); a sync running for them stops and undoes itself.
+(``bot.services.erase.UserEraser``) after stopping a sync running for them (``SyncService.stop``:
+it writes nothing more, so the erase leaves nothing of it and a later login keeps its data).
 """
 from __future__ import annotations
 
