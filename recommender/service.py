@@ -328,6 +328,7 @@ class Recommender:
                                   "the previous model stays")
         if not result.accepted or not result.model_path:
             return TrainingReport(n_records, False, result.metrics, result.message)
+
         def register() -> None:
             self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)
         if commit is None:
