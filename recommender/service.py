@@ -22,6 +22,7 @@ embedding rows its vocabularies address and drops the TF-IDF weights unless TF-I
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import threading
@@ -70,6 +71,10 @@ QUEUED, TRAINING = "queued", "training"
 # progress(stage, done, total): (QUEUED, place in the queue, 0) while waiting for a worker,
 # (TRAINING, epochs done, epochs planned) once it runs (0, 0 while the worker starts)
 TrainingProgress = Callable[[str, int, int], None]
+# commit(register) -> bool, called from the training thread once a new model is written: runs
+# register() (storing the model as the user's latest) and returns True, or returns False when
+# the result is stale (the user's data was erased meanwhile): its files are then removed
+Commit = Callable[[Callable[[], None]], bool]
 
 
 @dataclass
@@ -259,12 +264,14 @@ class Recommender:
             report_epochs()
             return result
 
-    def train(self, tg_id: int, progress: TrainingProgress | None = None) -> TrainingReport:
+    def train(self, tg_id: int, progress: TrainingProgress | None = None, *,
+              commit: Commit | None = None) -> TrainingReport:
         """Train the user's model in the worker and choose what serves; blocking.
 
         Too few engaged watches to train on: nothing starts, the content ranker keeps serving and
         the report says why (the same figures /status shows). ``progress`` (called from this
-        thread) hears the place in the queue and the epochs (see TrainingProgress).
+        thread) hears the place in the queue and the epochs (see TrainingProgress). ``commit``
+        (see Commit) decides whether a new model is registered or discarded.
         """
         behaviour = self.storage.load_behaviour(tg_id)
         n_records = len(behaviour)
@@ -286,14 +293,15 @@ class Recommender:
         self._wait_for_slot(tg_id, progress)
         try:
             return self._train_in_slot(tg_id, data, out_dir, previous_path, progress_path,
-                                       progress, n_records)
+                                       progress, n_records, commit)
         finally:
             self._slots.release()
             progress_path.unlink(missing_ok=True)
 
     def _train_in_slot(self, tg_id: int, data: TrainingData, out_dir: Path,
                        previous_path: str | None, progress_path: Path,
-                       progress: TrainingProgress | None, n_records: int) -> TrainingReport:
+                       progress: TrainingProgress | None, n_records: int,
+                       commit: Commit | None = None) -> TrainingReport:
         """The training job once a worker slot is held (see ``train``)."""
         try:
             future = self._pool().submit(run_training, data, str(out_dir), self.seed,
@@ -320,11 +328,29 @@ class Recommender:
                                   "the previous model stays")
         if not result.accepted or not result.model_path:
             return TrainingReport(n_records, False, result.metrics, result.message)
-        self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)
+
+        def register() -> None:
+            self.storage.register_model(tg_id, result.model_path, result.metrics, n_records)
+        if commit is None:
+            register()
+        elif not commit(register):
+            self._discard(Path(result.model_path))
+            logger.info("user %s: new model discarded (the user's data was erased meanwhile)",
+                        tg_id)
+            return TrainingReport(n_records, False, {}, "discarded: the user's data was erased")
         # no forget(): the registration bumped the model revision, so the next rank reloads
         self._remove_old_files(Path(result.model_path))
         logger.info("user %s: new model (%s)", tg_id, result.message)
         return TrainingReport(n_records, True, result.metrics, result.message)
+
+    @staticmethod
+    def _discard(model_path: Path) -> None:
+        """Delete an unregistered model's files, and the user's folder when that leaves it
+        empty (the worker may have created it again after an erase)."""
+        for path in (model_path, vocab_path_for(model_path), plan_path_for(model_path)):
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: another login's files stay
+            model_path.parent.rmdir()
 
     @staticmethod
     def _remove_old_files(current: Path) -> None:
