@@ -39,7 +39,7 @@ USER, MID = 900_002, 9_000_002
 class NoTraining:
     """Training is benchmarked elsewhere (bench_recommender.py)."""
 
-    def train(self, tg_id: int):
+    def train(self, tg_id: int, progress=None, *, commit=None):
         return SimpleNamespace(n_records=0, accepted=False, metrics={}, message="skipped")
 
     def forget(self, tg_id: int) -> None:

@@ -16,6 +16,7 @@ import platform
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from domain import Video
 from recommender.labels import POSITIVE_THRESHOLD, interest
@@ -26,6 +27,10 @@ from recommender.training import TrainingData, TrainingResult, plan_path_for, vo
 
 logger = logging.getLogger(__name__)
 
+# commit(register) -> bool, called from the training thread once a new model is written: runs
+# register() (storing the model as the user's latest) and returns True, or returns False when
+# the result is stale (the user's data was erased meanwhile): its files are then removed
+Commit = Callable[[Callable[[], None]], bool]
 # what /status shows while a training was asked for and has not ended yet
 PENDING_METRICS = {"served": "content", "served_reason": "pending"}
 
@@ -72,15 +77,25 @@ def gather(storage, tg_id: int, behaviour: list[Video]) -> TrainingJob:
     return TrainingJob(tg_id, data, str(storage.model_dir(tg_id)), previous_path, len(behaviour))
 
 
-def record(storage, job: TrainingJob, result: TrainingResult, owner: str) -> TrainingReport:
+def record(storage, job: TrainingJob, result: TrainingResult, owner: str,
+           commit: Commit | None = None) -> TrainingReport:
     """Register a written model under ``owner``'s claim (the bot sees it through the model
-    revision) and delete the user's older files; when the claim is gone (user erased) the new
-    files are deleted instead."""
+    revision) and delete the user's older files. With ``commit`` (recommender.service.Commit)
+    the registration runs only when it says so. When the claim is gone (user erased) or the
+    commit refuses (a stale result), the new files are deleted instead."""
     if not result.accepted or not result.model_path:
         return TrainingReport(job.n_records, False, result.metrics, result.message)
     model_path = Path(result.model_path)
-    if storage.register_model(job.tg_id, model_path, result.metrics, job.n_records,
-                              claim=owner) is None:
+    registered: list = []
+
+    def register() -> None:
+        registered.append(storage.register_model(job.tg_id, model_path, result.metrics,
+                                                 job.n_records, claim=owner))
+    if commit is None:
+        register()
+    elif not commit(register):
+        registered.append(None)
+    if registered[0] is None:
         for path in (model_path, vocab_path_for(model_path), plan_path_for(model_path)):
             path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):   # the folder too, unless something else is in it

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 from models.numpy_scorer import NumpyScorer
 from recommender import jobs
+from recommender.jobs import Commit
 from recommender.features import Vocabulary, WatchContext, encode_candidates, serving_context
 from recommender.labels import POSITIVE_THRESHOLD, interest
 from recommender.mutes import Mutes
@@ -231,7 +232,8 @@ class Recommender:
         for process in processes:
             process.join(timeout=5)
 
-    def train(self, tg_id: int, progress: TrainingProgress | None = None) -> TrainingReport:
+    def train(self, tg_id: int, progress: TrainingProgress | None = None, *,
+              commit: Commit | None = None) -> TrainingReport:
         """Train the user's model and choose what serves; blocking.
 
         With a training queue (Celery) a worker trains; when the broker is unreachable, or
@@ -240,24 +242,26 @@ class Recommender:
         ranker keeps serving and the report says why (the same figures /status shows).
         ``progress`` (called from this thread) hears the place in the queue and the epochs of
         a training in this process (see TrainingProgress); a queued one reports none.
+        ``commit`` (recommender.jobs.Commit) decides whether a model trained in this process is
+        registered or discarded; a worker registers under the user's training claim instead.
         """
-        started = self._start(tg_id, progress)
+        started = self._start(tg_id, progress, commit)
         if isinstance(started, TrainingReport):
             return started
         return self.queue.collect(started, max(0.0, started.deadline - time.monotonic()))
 
-    async def train_async(self, tg_id: int,
-                          progress: TrainingProgress | None = None) -> TrainingReport:
+    async def train_async(self, tg_id: int, progress: TrainingProgress | None = None, *,
+                          commit: Commit | None = None) -> TrainingReport:
         """``train`` for the event loop: a queued training's report is awaited without holding
         a thread (recommender.queue.TrainingQueue.wait), so many trainings can be in flight.
         ``progress`` is called from a worker thread, as in ``train``."""
-        started = await asyncio.to_thread(self._start, tg_id, progress)
+        started = await asyncio.to_thread(self._start, tg_id, progress, commit)
         if isinstance(started, TrainingReport):
             return started
         return await self.queue.wait(started)
 
-    def _start(self, tg_id: int,
-               progress: TrainingProgress | None) -> "TrainingReport | QueuedTraining":
+    def _start(self, tg_id: int, progress: TrainingProgress | None,
+               commit: Commit | None = None) -> "TrainingReport | QueuedTraining":
         """Queue the user's training (a handle to wait on), or run it here (its report)."""
         behaviour = self.storage.load_behaviour(tg_id)
         short = jobs.shortfall(behaviour)
@@ -276,7 +280,7 @@ class Recommender:
             if isinstance(result, TrainingReport):
                 return result
             # no forget(): the registration bumps the model revision, so the next rank reloads
-            return jobs.record(self.storage, job, result, owner)
+            return jobs.record(self.storage, job, result, owner, commit)
         finally:
             self.storage.release_training(tg_id, owner)
 

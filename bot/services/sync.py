@@ -5,10 +5,14 @@ popular list as candidate pools (the training's negatives), fills the counts the
 (bot.services.enrich), stores the records, then trains.
 
 One sync per user at a time: ``claim`` checks and claims in one step on the event loop, so ten
-quick /sync give one sync; the claim lasts until the sync ends. /logout bumps the user's
-generation: a sync that was running then stops after its current step, erases whatever it wrote
-afterwards and ends in SyncAborted (even when its Bilibili call failed for the missing login), so
-nothing is reported to an erased user.
+quick /sync give one sync; the claim lasts until the sync ends. /logout and a login with another
+account ``stop`` the user's sync: the generation is bumped and a sync write in flight is waited
+for, so the caller's erase covers everything the old sync wrote. Every sync write (``_write``)
+happens only while its generation is current, under the user's write lock, and a training's new
+model is registered the same way (else discarded with its files): a stopped sync writes nothing
+more and never erases, so a later login's data stays. It stops after its current step and ends
+in SyncAborted (even when its Bilibili call failed for the missing login), so nothing is
+reported to an erased user.
 
 Progress: ``sync_and_train(tg_id, observer)`` calls observer(Stage) on the event loop at each
 step (history n/N, favourites, coins and likes, feed, counts n/N, training queue place or
@@ -88,6 +92,7 @@ class SyncService:
         self.eraser = eraser
         self._clock = clock
         self._locks = UserLocks()
+        self._writes = UserLocks()           # user -> held by a sync write and by ``stop``
         self._generation: dict[int, int] = {}
         self._since: dict[int, float] = {}   # user -> when their running sync was claimed
         self._holders: dict[int, int] = {}   # user -> syncs running or waiting for the lock
@@ -130,8 +135,38 @@ class SyncService:
         return None
 
     def cancel(self, tg_id: int) -> None:
-        """Make a running sync of this user stop and undo itself (called by /logout)."""
+        """Make a running sync of this user stop: it writes nothing more (see ``stop``)."""
         self._generation[tg_id] = self._generation.get(tg_id, 0) + 1
+
+    async def stop(self, tg_id: int) -> None:
+        """Cancel the user's sync and wait for its write in flight (never for a training):
+        afterwards it writes nothing, so an erase now removes all it wrote (/logout, a login
+        with another account)."""
+        self.cancel(tg_id)
+        async with self._writes.get(tg_id):
+            pass
+
+    async def _write(self, tg_id: int, generation: int, fn: Callable[..., Any], *args: Any
+                     ) -> Any:
+        """fn(*args) in a thread, only while generation is current; SyncAborted otherwise."""
+        async with self._writes.get(tg_id):
+            await self._checkpoint(tg_id, generation)
+            return await asyncio.to_thread(fn, *args)
+
+    def _commit(self, tg_id: int, generation: int) -> Callable[[Callable[[], None]], bool]:
+        """The training's commit (recommender.service.Commit): registers through ``_write``
+        on the loop; False (discard) when the user's sync was stopped meanwhile."""
+        loop = asyncio.get_running_loop()
+
+        def commit(register: Callable[[], None]) -> bool:
+            future = asyncio.run_coroutine_threadsafe(
+                self._write(tg_id, generation, register), loop)
+            try:
+                future.result()
+            except SyncAborted:
+                return False
+            return True
+        return commit
 
     @contextlib.asynccontextmanager
     async def _running(self, tg_id: int) -> AsyncIterator[int]:
@@ -156,7 +191,8 @@ class SyncService:
     async def retrain(self, tg_id: int) -> None:
         """Train again from the stored data (the model file was damaged); quiet."""
         async with self._running(tg_id) as generation:
-            report = await self.recommender.train_async(tg_id)
+            report = await self.recommender.train_async(tg_id,
+                                                        commit=self._commit(tg_id, generation))
             await self._checkpoint(tg_id, generation)
             logger.info("user %s: retraining %s (%s)", tg_id,
                         "accepted" if report.accepted else "not accepted", report.message)
@@ -166,30 +202,32 @@ class SyncService:
         hears each stage (see module doc)."""
         report, from_thread = self._reporter(tg_id, observer)
         async with self._running(tg_id) as generation:
-            videos = await self._fetch_behaviour(tg_id, report, from_thread)
-            await self._store_popular(tg_id)
+            videos = await self._fetch_behaviour(tg_id, generation, report, from_thread)
+            await self._store_popular(tg_id, generation)
             await self._checkpoint(tg_id, generation)
             enriched = await self.enricher.enrich(
                 tg_id, videos, still_wanted=lambda: self._generation.get(tg_id, 0) == generation,
                 progress=lambda done, total: report(Stage(COUNTS, done, total)))
             await self._checkpoint(tg_id, generation)
-            await asyncio.to_thread(self.storage.save_behaviour, tg_id, enriched.videos)
+            await self._write(tg_id, generation, self.storage.save_behaviour, tg_id,
+                              enriched.videos)
             # only after the counts are stored: a lookup remembered is never asked again
-            await asyncio.to_thread(self.storage.save_stats_lookups, tg_id, enriched.found,
-                                    enriched.gone)
+            await self._write(tg_id, generation, self.storage.save_stats_lookups, tg_id,
+                              enriched.found, enriched.gone)
             n_records = await asyncio.to_thread(self.storage.count_behaviour, tg_id)
             logger.info("user %s: synced %d behaviour records", tg_id, n_records)
             await self._checkpoint(tg_id, generation)
-            report = await self.recommender.train_async(tg_id, from_thread)
+            report = await self.recommender.train_async(tg_id, from_thread,
+                                                        commit=self._commit(tg_id, generation))
             await self._checkpoint(tg_id, generation)
             if report.accepted:  # the first /hot after "model ready" is then as fast as any
-                await asyncio.to_thread(self.recommender.prepare, tg_id)
+                await self._write(tg_id, generation, self.recommender.prepare, tg_id)
             logger.info("user %s: training %s (%s)", tg_id,
                         "accepted" if report.accepted else "not accepted", report.message)
             return SyncResult(n_records=report.n_records or n_records, accepted=report.accepted,
                               metrics=dict(report.metrics), message=report.message)
 
-    async def _fetch_behaviour(self, tg_id: int, report: Observer,
+    async def _fetch_behaviour(self, tg_id: int, generation: int, report: Observer,
                                from_thread: Callable[[str, int, int], None]) -> list[Video]:
         creds = await self.accounts.credentials(tg_id)
         mid = creds.mid
@@ -207,10 +245,10 @@ class SyncService:
         liked = await self.accounts.call(tg_id, lambda c: self.client.liked(c, mid))
         report(Stage(FEED))
         feed = await self.accounts.call(tg_id, lambda c: self.client.feed(c))
-        await asyncio.to_thread(self.storage.save_pool, tg_id, "feed", feed)
+        await self._write(tg_id, generation, self.storage.save_pool, tg_id, "feed", feed)
         return [*history, *favourites, *coined, *liked]
 
-    async def _store_popular(self, tg_id: int) -> None:
+    async def _store_popular(self, tg_id: int, generation: int) -> None:
         """The current popular list into the user's pool, so even a user who never asked /hot
         has unwatched candidates as negatives; a failure only costs those."""
         try:
@@ -218,9 +256,11 @@ class SyncService:
         except BilibiliError as exc:
             logger.warning("user %s: no popular list for the pool: %s", tg_id, exc)
             return
-        await asyncio.to_thread(self.storage.save_pool, tg_id, "popular", snapshot.videos)
+        await self._write(tg_id, generation, self.storage.save_pool, tg_id, "popular",
+                          snapshot.videos)
 
     async def _checkpoint(self, tg_id: int, generation: int) -> None:
+        """SyncAborted when the user's sync was stopped: it never erases, since whoever
+        stopped it erased (see ``stop``) and a later login's data must stay."""
         if self._generation.get(tg_id, 0) != generation:
-            await self.eraser.erase_user(tg_id)
             raise SyncAborted()

@@ -1,7 +1,8 @@
 """A user's standing with the bot: completing a login, the /status report, logging out.
 
 Logging out and switching to another Bilibili account forget the user through the one eraser
-(``bot.services.erase.UserEraser``); a sync running for them stops and undoes itself.
+(``bot.services.erase.UserEraser``) after stopping a sync running for them (``SyncService.stop``:
+it writes nothing more, so the erase leaves nothing of it and a later login keeps its data).
 """
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ class Users:
             uname, mid = "", creds.mid
         previous = await asyncio.to_thread(self.storage.get_user, tg_id)
         if previous is not None and previous.mid and previous.mid != mid:
-            self.sync.cancel(tg_id)
+            await self.sync.stop(tg_id)
             await self.eraser.erase_user(tg_id)
         await asyncio.to_thread(self._save_login, tg_id, lang, creds, mid, uname)
         self.accounts.forget(tg_id)
@@ -142,7 +143,7 @@ class Users:
     async def log_out(self, tg_id: int) -> bool | None:
         """Stop the user's sync, sign the Bilibili web session out (best effort, see
         ``Accounts.sign_out``, whose answer is returned) and erase everything of the user."""
-        self.sync.cancel(tg_id)
+        await self.sync.stop(tg_id)
         signed_out = await self.accounts.sign_out(tg_id)
         await self.eraser.erase_user(tg_id)
         logger.info("user %s logged out; all their data erased", tg_id)

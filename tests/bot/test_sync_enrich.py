@@ -37,15 +37,15 @@ class StandInRecommender:
         self.storage = storage
         self.seen: list[tuple[list[Video], list[Video]]] = []
 
-    def train(self, tg_id: int, progress=None):
+    def train(self, tg_id: int, progress=None, *, commit=None):
         if progress is not None:  # as the real one: from its thread, queue place then epochs
             progress("queued", 1, 0)
             progress("training", 3, 40)
         self.seen.append((self.storage.load_behaviour(tg_id), self.storage.load_pool(tg_id)))
         return SimpleNamespace(n_records=0, accepted=False, metrics={}, message="stand-in")
 
-    async def train_async(self, tg_id: int, progress=None):
-        return await asyncio.to_thread(self.train, tg_id, progress)
+    async def train_async(self, tg_id: int, progress=None, *, commit=None):
+        return await asyncio.to_thread(self.train, tg_id, progress, commit=commit)
 
     def prepare(self, tg_id: int) -> None:
         raise AssertionError("nothing was accepted")
@@ -252,7 +252,7 @@ def test_logout_during_enrichment_stops_its_requests(rig_for, fake):
     with pytest.raises(SyncAborted):
         rig.run()
     assert fake.count(PATH) == 1
-    assert rig.storage.get_user(USER) is None  # erased
+    assert rig.storage.count_behaviour(USER) == 0  # nothing written after the cancel
     assert rig.storage.stats_looked_up(USER, [v.aid for v in history(100)]) == set()
 
 

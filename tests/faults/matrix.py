@@ -11,6 +11,7 @@ import tests.bot.test_digest_delivery as digest
 import tests.bot.test_faults as faults
 import tests.bot.test_keys as keys
 import tests.bot.test_privacy as privacy
+import tests.bot.test_relogin as relogin
 import tests.bot.test_startup as startup
 import tests.bot.test_sync_once as sync
 import tests.storage.test_secrets_on_disk as on_disk
@@ -76,6 +77,15 @@ CASES: tuple[Case, ...] = (
     Case("logout-during-sync", "/logout while a sync runs",
          "'logged out'; nothing at all afterwards (no 'model ready', no 'login expired')",
          sync.test_logout_cancels_the_sync_and_nothing_is_sent_afterwards),
+    Case("relogin-during-sync", "a login with another account (or /logout and /login) while "
+         "the old login's sync waits on Bilibili",
+         "the old sync only says it stopped; the new login's sync result, never 'login "
+         "expired'; only the new account's records",
+         relogin.test_switching_account_during_a_slow_history_fetch_keeps_the_new_login),
+    Case("relogin-during-training", "/logout and /login again while the old sync's training "
+         "runs", "'logged out' and the new login at once (no wait for the training); the late "
+         "model is discarded with its files, the new login kept",
+         relogin.test_logout_and_login_during_training_discards_the_late_model),
     Case("button-after-logout", "an old 👍 pressed after /logout",
          "'you are logged out'; nothing stored", sync.test_buttons_after_logout_write_nothing),
     # Telegram delivery
