@@ -8,6 +8,7 @@ back from that keyboard; what they show comes from the service (``bot.services.f
 from __future__ import annotations
 
 import logging
+from typing import Any, Awaitable, Callable
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
@@ -64,44 +65,45 @@ async def answer_tap(query: CallbackQuery, keyboard: ListKeyboard, tap: fb.Tap,
     await query.answer(toast)
 
 
-async def vote_button(update: Update, context: BotContext) -> None:
-    """👍/👎: stored, or undone when tapped again; the keyboard shows the choice."""
+async def list_tap(update: Update, context: BotContext, parse: Callable[[str | None], Any],
+                   act: Callable[[fb.FeedbackService, int, Any, ListKeyboard],
+                                 Awaitable[fb.Tap]]) -> None:
+    """One tap on a list keyboard: parse its data (a forged one gets a toast), let the feedback
+    service act on it with the keyboard's entries, then redraw and answer."""
     query, lang = update.callback_query, lang_of(update, context)
-    parsed = parse_feedback_data(query.data)
+    parsed = parse(query.data)
     if parsed is None:
         await query.answer(text(lang, "fb_bad"))
         return
     keyboard = keyboard_of(query)
-    tap = await context.services.feedback.vote(
-        update.effective_user.id, parsed[1], parsed[0],
-        [bvid for _, bvid in keyboard.entries], keyboard.menu)
+    tap = await act(context.services.feedback, update.effective_user.id, parsed, keyboard)
     await answer_tap(query, keyboard, tap, lang)
+
+
+def entry_ids(keyboard: ListKeyboard) -> list[str]:
+    """The BV ids of the keyboard's entries, in order."""
+    return [bvid for _, bvid in keyboard.entries]
+
+
+async def vote_button(update: Update, context: BotContext) -> None:
+    """👍/👎: stored, or undone when tapped again; the keyboard shows the choice."""
+    await list_tap(update, context, parse_feedback_data,
+                   lambda service, tg_id, vote, keyboard: service.vote(
+                       tg_id, vote[1], vote[0], entry_ids(keyboard), keyboard.menu))
 
 
 async def menu_button(update: Update, context: BotContext) -> None:
     """⋯: open (or close) the entry's "fewer from this UP主 / zone" menu."""
-    query, lang = update.callback_query, lang_of(update, context)
-    bvid = parse_menu_data(query.data)
-    if bvid is None:
-        await query.answer(text(lang, "fb_bad"))
-        return
-    keyboard = keyboard_of(query)
-    tap = await context.services.feedback.toggle_menu(
-        update.effective_user.id, bvid, [b for _, b in keyboard.entries], keyboard.menu)
-    await answer_tap(query, keyboard, tap, lang)
+    await list_tap(update, context, parse_menu_data,
+                   lambda service, tg_id, bvid, keyboard: service.toggle_menu(
+                       tg_id, bvid, entry_ids(keyboard), keyboard.menu))
 
 
 async def mute_button(update: Update, context: BotContext) -> None:
     """"Fewer from this UP主 / zone": muted, or unmuted when it was."""
-    query, lang = update.callback_query, lang_of(update, context)
-    parsed = parse_mute_data(query.data)
-    if parsed is None:
-        await query.answer(text(lang, "fb_bad"))
-        return
-    keyboard = keyboard_of(query)
-    tap = await context.services.feedback.mute(
-        update.effective_user.id, parsed[0], parsed[1], [b for _, b in keyboard.entries])
-    await answer_tap(query, keyboard, tap, lang)
+    await list_tap(update, context, parse_mute_data,
+                   lambda service, tg_id, mute, keyboard: service.mute(
+                       tg_id, mute[0], mute[1], entry_ids(keyboard)))
 
 
 async def unmute_button(update: Update, context: BotContext) -> None:
