@@ -115,19 +115,28 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
                     await bot.send_message(tg_id, reason)
                     return False
                 plan = DigestPlan(today, plan_parts(content, lang, today))
-                await asyncio.to_thread(plans.save, tg_id, plan)
+                async with svc.eraser.locks.get(tg_id):
+                    if not await _still_there(svc, tg_id):
+                        return False
+                    await asyncio.to_thread(plans.save, tg_id, plan)
             elif plan.sent:
                 logger.info("digest of user %s resumed at part %d of %d", tg_id, plan.sent + 1,
                             len(plan.parts))
             while plan.sent < len(plan.parts):
                 part = plan.parts[plan.sent]
-                await send_rendered(bot, tg_id, RenderedMessage(
-                    part["text"],
-                    tuple(tuple(tuple(button) for button in row) for row in part["buttons"]),
-                    photo_url=part.get("photo"), preview_url=part.get("preview")),
-                    silent=wanted.silent_digest)
-                await asyncio.to_thread(plans.part_sent, tg_id, plan)
-            await asyncio.to_thread(plans.finish, tg_id, plan)
+                async with svc.eraser.locks.get(tg_id):   # a /logout waits for this part
+                    if not await _still_there(svc, tg_id):
+                        return False
+                    await send_rendered(bot, tg_id, RenderedMessage(
+                        part["text"],
+                        tuple(tuple(tuple(button) for button in row) for row in part["buttons"]),
+                        photo_url=part.get("photo"), preview_url=part.get("preview")),
+                        silent=wanted.silent_digest)
+                    await asyncio.to_thread(plans.part_sent, tg_id, plan)
+            async with svc.eraser.locks.get(tg_id):
+                if not await _still_there(svc, tg_id):
+                    return False
+                await asyncio.to_thread(plans.finish, tg_id, plan)
             if content is not None:    # a digest resumed after a crash is not logged again
                 await svc.digests.log_shown(tg_id, content)
         except LoginExpired as exc:
@@ -143,6 +152,15 @@ async def send_digest(svc: BotServices, bot: Bot, tg_id: int) -> bool:
             await asyncio.sleep(svc.settings.digest_spread_s)
     logger.info("digest sent to user %s", tg_id)
     return True
+
+
+async def _still_there(svc: BotServices, tg_id: int) -> bool:
+    """Whether the user is still known (not erased by a /logout meanwhile); call it holding
+    ``svc.eraser.locks.get(tg_id)``, so no erase comes between it and the write it guards."""
+    if await asyncio.to_thread(svc.storage.get_user, tg_id) is not None:
+        return True
+    logger.info("digest of user %s stopped: the user was erased meanwhile", tg_id)
+    return False
 
 
 def plan_parts(content: DigestContent, lang: str, today: str) -> list[dict]:

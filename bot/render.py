@@ -295,7 +295,8 @@ def render_serving(summary: dict, lang: str, trained_at: str | None = None) -> s
     figure = summary.get(f"auc_{served}")
     if reason != "best" or not isinstance(figure, (int, float)):
         return text(lang, "serving_no_holdout", ranker=ranker) + when
-    others = [f"{text(lang, f'ranker_short_{name}')} {round(100 * summary[f'auc_{name}'])}%"
+    percent = "%" if lang == "zh" else " %"    # as serving_best writes it
+    others = [f"{text(lang, f'ranker_short_{name}')} {round(100 * summary[f'auc_{name}'])}{percent}"
               for name in RANKER_ORDER
               if name != served and isinstance(summary.get(f"auc_{name}"), (int, float))]
     out = text(lang, "serving_best", ranker=ranker, pct=round(100 * figure))

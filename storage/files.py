@@ -110,12 +110,27 @@ def user_model_dir(data_dir: str | os.PathLike, tg_id: int, *, create: bool = Tr
     return path
 
 
+RMTREE_ATTEMPTS = 5
+
+
 def remove_user_files(data_dir: str | os.PathLike, tg_id: int) -> bool:
     """Delete the user's model directory and everything in it; True if there was one."""
     path = user_model_dir(data_dir, tg_id, create=False)
     if not path.exists():
         return False
-    shutil.rmtree(path)
+    for attempt in range(RMTREE_ATTEMPTS):
+        try:
+            shutil.rmtree(path)
+            break
+        except OSError as exc:
+            # a file of the user came or went meanwhile (a digest plan written or dropped
+            # by a digest still finishing): remove what is left
+            if not path.exists():
+                break
+            if attempt == RMTREE_ATTEMPTS - 1:
+                raise
+            logger.info("model files of user %s changed while removed (%s); again", tg_id,
+                        type(exc).__name__)
     fsync_dir(path.parent)
     logger.info("removed the model files of user %s", tg_id)
     return True

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Callable
 
+from bot.services.accounts import UserLocks
 from storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ class UserEraser:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._stores: list[Callable[[int], None]] = []
+        # held by the erase and by every digest write (bot.jobs.send_digest): a digest running
+        # during a /logout stops at the erase and writes nothing of the user back
+        self.locks = UserLocks()
 
     def register(self, forget: Callable[[int], None]) -> None:
         """Add an in-memory store: forget(tg_id) drops what it holds about the user (called on
@@ -31,7 +35,8 @@ class UserEraser:
 
     async def erase_user(self, tg_id: int) -> None:
         """Every row and file of the user, then every registered store's memory of them."""
-        await asyncio.to_thread(self.storage.erase_user, tg_id)
+        async with self.locks.get(tg_id):
+            await asyncio.to_thread(self.storage.erase_user, tg_id)
         for forget in self._stores:
             forget(tg_id)
         logger.info("user %s erased", tg_id)

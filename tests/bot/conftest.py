@@ -127,6 +127,28 @@ class Chat:
         return [m for m in self.messages() if predicate(m)]
 
 
+def message_now(chat: Chat, message_id: int):
+    """The bot message message_id as it is now (edits applied)."""
+    return next(m for m in chat.messages() if m.message_id == message_id)
+
+
+def press(tg: FakeTelegram, chat: Chat, message_id: int, data: str, *,
+          check: bool = True) -> str:
+    """Tap a button and wait for the bot's answer; returns the toast."""
+    answered = len(tg.callback_answers)
+    tg.press_button(chat.user_id, message_id, data, check=check)
+    tg.wait_for(lambda _: len(tg.callback_answers) > answered, chat.user_id)
+    return tg.callback_answers[answered].text or ""
+
+
+def press_edit(tg: FakeTelegram, chat: Chat, message, data: str):
+    """Tap a button of message; returns the message once it is edited again."""
+    edits = len(message.history)
+    press(tg, chat, message.message_id, data)
+    return chat.wait_any(lambda m: m.message_id == message.message_id
+                         and len(m.history) > edits)[-1]
+
+
 def bvids(message) -> list[str]:
     return BVID.findall(message.text or "")
 

@@ -2,6 +2,7 @@
 kill -9 delivers each part exactly once after the restart."""
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,7 +11,9 @@ from pathlib import Path
 
 from bot.jobs import send_digest
 from tests.bot.conftest import FOOD_MID, Chat, bvids, open_storage
+from tests.bot.test_erase_owner import rows_holding
 from tests.bot.test_faults import _zone_with_time_passed, seed_login
+from tests.storage.disk import files_under
 
 USER = 5150
 POPULAR_PATH = "/x/web-interface/popular"
@@ -110,3 +113,26 @@ def storage_done(data_dir: Path) -> bool:
         return setting is not None and setting.last_sent_date is not None
     finally:
         storage.close()
+
+
+def test_logout_while_a_digest_part_is_on_its_way_leaves_nothing_of_the_user(tg, fake,
+                                                                              start_bot, env):
+    """The digest stops at the erase: no row (users, sent, impressions) or file comes back."""
+    erased = 7300491                                  # distinctive enough to scan tables for
+    data_dir = Path(env["BILIREC_DATA_DIR"])
+    runner = start_bot()
+    seed_login(runner, fake, erased, FOOD_MID)
+    chat = Chat(tg, erased)
+    chat.ask("/digest 08:00", "08:00")
+    tg.unreachable_url("https://")                    # every part a text message
+    tg.slow_next("sendMessage", 3)                    # the first part is held at Telegram
+    digest = asyncio.run_coroutine_threadsafe(
+        send_digest(runner.services, runner.application.bot, erased), runner.loop)
+    tg.wait_for(lambda _: any("📬" in c.params.get("text", "")
+                              for c in tg.calls_to("sendMessage")), erased)
+    chat.log_out()
+    sent = digest.result(30)
+    assert {table: n for table, n in rows_holding(data_dir, erased).items() if n} == {}
+    assert not [path for path in files_under(data_dir) if str(erased) in str(path)]
+    digest_parts = [m for m in chat.messages() if "📬" in (m.text or "")]
+    assert len(digest_parts) == 1 and sent is False    # nothing more after the erase

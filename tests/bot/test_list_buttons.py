@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.jobs import send_digest
-from tests.bot.conftest import FOOD_MID, Chat, buttons, bvids
+from tests.bot.conftest import FOOD_MID, Chat, buttons, bvids, message_now, press
 from tests.bot.test_faults import seed_login
 
 USER = 6262
@@ -29,18 +29,6 @@ WORDS = {
 
 def labels(message) -> list[str]:
     return [label for label, _ in buttons(message)]
-
-
-def message_now(chat: Chat, message_id: int):
-    return next(m for m in chat.messages() if m.message_id == message_id)
-
-
-def press(tg, chat: Chat, message_id: int, data: str, *, check: bool = True) -> str:
-    """Tap a button and wait for the bot's answer; returns the toast."""
-    answered = len(tg.callback_answers)
-    tg.press_button(chat.user_id, message_id, data, check=check)
-    tg.wait_for(lambda _: len(tg.callback_answers) > answered, chat.user_id)
-    return tg.callback_answers[answered].text or ""
 
 
 def owners(fake) -> dict[str, int]:

@@ -153,7 +153,7 @@ def test_serving_summary_names_the_ranker_and_every_figure_in_words():
     assert zh.startswith("你的个人模型") and "84%" in zh and "内容匹配 80%" in zh
     assert "2026-12-01 08:00" in zh
     en = render_serving({**summary, "served": "content"}, "en")
-    assert en.startswith("the content ranker") and "80 %" in en and "personal model 84%" in en
+    assert en.startswith("the content ranker") and "80 %" in en and "personal model 84 %" in en
     assert "UP主" not in en
     for text_ in (zh, en):
         assert_valid_html(text_)

@@ -11,7 +11,7 @@ from bot.jobs import send_digest
 from bot.services import preferences
 from bot.services.preferences import Preferences
 from storage import Storage, UserSettings, load_or_create_key
-from tests.bot.conftest import FOOD_MID, Chat, bvids
+from tests.bot.conftest import FOOD_MID, Chat, bvids, press_edit as press
 from tests.bot.test_faults import seed_login, wait_until
 
 USER = 8080
@@ -24,16 +24,6 @@ WORDS = {
            "last_part": "at least one list", "hot_only": "Digest holds: hot\n",
            "type": "Send the digest time"},
 }
-
-
-def press(tg, chat, message, data):
-    """Tap a button of the settings message; returns the message once edited again."""
-    edits = len(message.history)
-    answers = len(tg.callback_answers)
-    tg.press_button(chat.user_id, message.message_id, data)
-    tg.wait_for(lambda _: len(tg.callback_answers) > answers, chat.user_id)
-    return chat.wait_any(lambda m: m.message_id == message.message_id
-                         and len(m.history) > edits)[-1]
 
 
 def current(chat, message):

@@ -119,6 +119,13 @@ def test_status_and_ready_messages_are_english_and_name_no_metric(summary):
                 assert_english(message)
 
 
+def test_percentages_are_written_alike_in_one_sentence():
+    english, chinese = render_serving(SUMMARIES[0], "en"), render_serving(SUMMARIES[0], "zh")
+    assert "ranked 83 % of them" in english and "content ranker 80 %" in english
+    assert not re.search(r"\d%", english)
+    assert "83%" in chinese and "内容匹配 80%" in chinese
+
+
 def test_a_failed_training_is_told_in_words_not_in_the_recommenders_message():
     for lang in ("zh", "en"):
         words = render_not_updated({}, lang)

@@ -94,3 +94,36 @@ def test_user_model_dirs(tmp_path):
     with pytest.raises(TypeError):
         user_model_dir(tmp_path, "..")  # type: ignore[arg-type]
     assert os.listdir(tmp_path / "models") == ["2"]
+
+
+@pytest.mark.parametrize("change", ["file gone", "file added"])
+def test_user_files_changing_while_removed_are_removed_all_the_same(tmp_path, monkeypatch,
+                                                                     change):
+    """A digest finishing during a /logout drops or writes its plan file mid-removal."""
+    folder = user_model_dir(tmp_path, 1)
+    write_atomic(folder / "model-1.npz", b"x")
+    write_atomic(folder / "digest-2026-12-02.json", b"{}")
+    real_rmtree, calls = files.shutil.rmtree, []
+
+    def racing_rmtree(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:             # what rmtree meets when another thread is busy there
+            if change == "file gone":
+                os.unlink(folder / "digest-2026-12-02.json")
+                raise FileNotFoundError(2, "No such file or directory", "digest-2026-12-02.json")
+            write_atomic(folder / "digest-2026-12-03.json", b"{}")
+            raise OSError(39, "Directory not empty", str(folder))
+        return real_rmtree(path, *args, **kwargs)
+    monkeypatch.setattr(files.shutil, "rmtree", racing_rmtree)
+    assert remove_user_files(tmp_path, 1) is True
+    assert not folder.exists() and len(calls) == 2
+
+
+def test_user_files_that_cannot_be_removed_still_raise(tmp_path, monkeypatch):
+    user_model_dir(tmp_path, 1)
+
+    def refusing_rmtree(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(files.shutil, "rmtree", refusing_rmtree)
+    with pytest.raises(PermissionError):
+        remove_user_files(tmp_path, 1)
