@@ -355,15 +355,13 @@ def test_a_mute_leaves_that_uploader_and_zone_out_at_once_and_an_unmute_brings_t
     assert [i.video.bvid for i in back] == [i.video.bvid for i in top]
 
 
-def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
+def training_data_sent(storage, monkeypatch):
+    """What Recommender.train hands its worker for USER (the worker is a stand-in that
+    trains nothing), with the storage closed afterwards."""
     import concurrent.futures
 
     from recommender.training import TrainingResult
-    from domain import Video
 
-    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
-    storage.save_behaviour(USER, user.behaviour)
-    storage.record_impressions(USER, "digest", "content", [(Video("BVshown1"), 0.25)])
     jobs = []
 
     class Executor:
@@ -380,7 +378,17 @@ def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
     finally:
         rec.close()
         storage.close()
-    assert [(i.bvid, i.channel, i.score) for i in jobs[0].impressions] == \
+    return jobs[0]
+
+
+def test_training_gets_the_stored_impressions(user, tmp_path, monkeypatch):
+    from domain import Video
+
+    storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
+    storage.save_behaviour(USER, user.behaviour)
+    storage.record_impressions(USER, "digest", "content", [(Video("BVshown1"), 0.25)])
+    data = training_data_sent(storage, monkeypatch)
+    assert [(i.bvid, i.channel, i.score) for i in data.impressions] == \
         [("BVshown1", "digest", 0.25)]
 
 
@@ -425,29 +433,11 @@ def test_the_serving_cache_keeps_the_most_recent_users_within_its_byte_budget(se
 
 
 def test_training_gets_the_stored_mutes(user, tmp_path, monkeypatch):
-    import concurrent.futures
-
     from recommender.mutes import Mutes
-    from recommender.training import TrainingResult
 
     storage = Storage(tmp_path, load_or_create_key(tmp_path, None))
     storage.save_behaviour(USER, user.behaviour)
     storage.add_mute(USER, "author", "42", "someone")
     storage.add_mute(USER, "zone", "美食制作", "美食制作")
-    jobs = []
-
-    class Executor:
-        def submit(self, _fn, data, *_args):
-            jobs.append(data)
-            future = concurrent.futures.Future()
-            future.set_result(TrainingResult(False, "not trained", {}, 0))
-            return future
-
-    rec = Recommender(storage)
-    monkeypatch.setattr(rec, "_pool", Executor)
-    try:
-        rec.train(USER)
-    finally:
-        rec.close()
-        storage.close()
-    assert jobs[0].mutes == Mutes(frozenset({42}), frozenset({"美食制作"}))
+    assert training_data_sent(storage, monkeypatch).mutes == \
+        Mutes(frozenset({42}), frozenset({"美食制作"}))
