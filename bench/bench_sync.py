@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 from bilibili import BilibiliClient  # noqa: E402
 from bot.services.accounts import Accounts  # noqa: E402
 from bot.services.enrich import JITTER, Enricher  # noqa: E402
-from bot.services.erase import UserEraser  # noqa: E402
 from bot.services.executors import BilibiliCalls  # noqa: E402
 from bot.services.popular import PopularCache  # noqa: E402
 from bot.services.sync import SyncService  # noqa: E402
@@ -63,8 +62,7 @@ def timed_sync(fake: FakeBilibili, data_dir: Path, records: int, cap: int,
         sync = SyncService(storage, client, NoTraining(),
                            Accounts(storage, client, BilibiliCalls(4, 2),
                                     refresh_check_s=defaults.refresh_check_s),
-                           history_cap=records, enricher=enricher, popular=popular,
-                           eraser=UserEraser(storage))
+                           history_cap=records, enricher=enricher, popular=popular)
         out = []
         for _ in range(runs):
             before = fake.count(RESOURCE_PATH)

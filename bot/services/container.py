@@ -145,7 +145,7 @@ class BotServices:
                             offload=calls.run)
         sync = SyncService(storage, bilibili, recommender, accounts,
                            history_cap=settings.history_cap, enricher=enricher,
-                           popular=popular, eraser=eraser)
+                           popular=popular)
         digests = DigestService(storage, lists, default_zone=settings.timezone)
         tastes = Tastes(storage, popular, recommender)
         users = Users(storage, bilibili, calls, recommender, accounts, sync, eraser, tastes)

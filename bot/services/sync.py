@@ -31,7 +31,6 @@ from bilibili import BilibiliClient
 from bilibili.errors import BilibiliError
 from bot.services.accounts import Accounts, LoginExpired, LoginRequired, UserLocks
 from bot.services.enrich import Enricher
-from bot.services.erase import UserEraser
 from bot.services.popular import PopularCache
 from storage import Storage
 from domain import Video
@@ -80,7 +79,7 @@ class SyncService:
 
     def __init__(self, storage: Storage, client: BilibiliClient, recommender: Recommender,
                  accounts: Accounts, *, history_cap: int, enricher: Enricher,
-                 popular: PopularCache, eraser: UserEraser,
+                 popular: PopularCache,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.client = client
@@ -89,7 +88,6 @@ class SyncService:
         self.history_cap = history_cap
         self.enricher = enricher
         self.popular = popular
-        self.eraser = eraser
         self._clock = clock
         self._locks = UserLocks()
         self._writes = UserLocks()           # user -> held by a sync write and by ``stop``

@@ -16,7 +16,6 @@ import pytest
 from bilibili import BilibiliClient, VideoStats
 from bot.services.accounts import Accounts
 from bot.services.enrich import Enricher, apply_stats, merge_by_bvid
-from bot.services.erase import UserEraser
 from bot.services.executors import BilibiliCalls
 from bot.services.popular import PopularCache
 from bot.services.sync import SyncAborted, SyncService
@@ -122,8 +121,7 @@ def rig_for(fake, tmp_path):
         popular = PopularCache(lambda: client.popular(pages=1, page_size=50), 600.0)
         sync = SyncService(storage, client, recommender,
                            Accounts(storage, client, BilibiliCalls(4, 2), refresh_check_s=3600),
-                           history_cap=1000, enricher=enricher, popular=popular,
-                           eraser=UserEraser(storage))
+                           history_cap=1000, enricher=enricher, popular=popular)
         rig = Rig(fake, storage, client, sync, recommender, pauses)
         made.append(rig)
         return rig
