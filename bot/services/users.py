@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:  # the recommender is passed in; importing it loads numpy/jieb
     from recommender.taste import Taste
 
 logger = logging.getLogger(__name__)
-HIT_RATE_DAYS = 7
 LOGGED_IN, LOGIN_EXPIRED, LOGGED_OUT = "logged_in", "expired", "logged_out"
 
 
@@ -35,9 +33,9 @@ LOGGED_IN, LOGIN_EXPIRED, LOGGED_OUT = "logged_in", "expired", "logged_out"
 class StatusReport:
     """What /status shows: login state (LOGGED_IN, LOGIN_EXPIRED or LOGGED_OUT) and the
     Bilibili name, records held, what serves (``Recommender.serving_summary``), when the model
-    was trained, the digest setting, the last HIT_RATE_DAYS days' hits of shown videos, the
-    stage of a sync or training running now (None when none runs), the user's taste (None
-    without records), ``mutes``, what the user left out of their lists ("fewer from this
+    was trained, the digest setting, the hits of the videos shown in the taste's last days
+    (``recommender.taste.HIT_DAYS``), the stage of a sync or training running now (None when
+    none runs), the user's taste (None without records), ``mutes``, what the user left out of their lists ("fewer from this
     UP主 / zone"), and whether trainings wait for an unreachable broker."""
 
     login: str
@@ -52,20 +50,6 @@ class StatusReport:
     taste: Taste | None = None
     mutes: tuple[MuteRecord, ...] = ()
     training_delayed: bool = False
-
-
-def recent_hits(storage: Storage, tg_id: int, now: float) -> tuple[int, int]:
-    """(hits, distinct videos shown) over the last HIT_RATE_DAYS days."""
-    from recommender.impressions import hit_rate, judge  # loads numpy/jieba via the package
-
-    since = now - HIT_RATE_DAYS * 86400
-    impressions = storage.load_impressions(tg_id, since=since)
-    if not impressions:
-        return 0, 0
-    outcomes = judge(impressions, storage.load_behaviour(tg_id), storage.feedback_videos(tg_id),
-                     now=now)
-    rate = hit_rate(outcomes, since=since)
-    return rate.hits, rate.shown
 
 
 @dataclass
@@ -125,12 +109,13 @@ class Users:
         model = await asyncio.to_thread(self.storage.latest_model, tg_id)
         serving = await asyncio.to_thread(self.recommender.serving_summary, tg_id)
         digest = await asyncio.to_thread(self.storage.get_digest, tg_id)
-        hits, shown = await asyncio.to_thread(recent_hits, self.storage, tg_id, time.time())
-        taste = await self.tastes.taste(tg_id) if records else None
+        taste = await self.tastes.taste(tg_id)   # also the hit rate of the lists shown lately
+        rate = taste.hit_rate
+        hits, shown = (rate.hits, rate.shown) if rate is not None else (0, 0)
         mutes = await asyncio.to_thread(self.storage.load_mutes, tg_id)
         return StatusReport(login, str(user.uname or user.mid), records, serving,
                             model.trained_at if model else None, digest, hits, shown,
-                            self.sync.stage(tg_id), taste, tuple(mutes),
+                            self.sync.stage(tg_id), taste if records else None, tuple(mutes),
                             self.recommender.training_delayed)
 
     async def logged_in_name(self, tg_id: int) -> str | None:
