@@ -35,8 +35,9 @@ class StatusReport:
     Bilibili name, records held, what serves (``Recommender.serving_summary``), when the model
     was trained, the digest setting, the hits of the videos shown in the taste's last days
     (``recommender.taste.HIT_DAYS``), the stage of a sync or training running now (None when
-    none runs), the user's taste (None without records), ``mutes``, what the user left out of their lists ("fewer from this
-    UP主 / zone"), and whether trainings wait for an unreachable broker."""
+    none runs), the user's taste (None without records), ``mutes``, what the user left out of
+    their lists ("fewer from this UP主 / zone"), and whether trainings wait for an unreachable
+    broker."""
 
     login: str
     name: str
