@@ -556,8 +556,8 @@ def render_settings(view, lang: str, screen: str = "main") -> RenderedMessage:
                   language=text(lang, f"settings_lang_{settings.language}"))]
     back = (text(lang, "settings_back_button"), f"{SETTINGS_PREFIX}:main")
     if screen == "time":
-        presets = [(("✓ " if digest and digest.time_hhmm == t else "") + t,
-                    f"{SETTINGS_PREFIX}:t:{t}") for t in TIME_PRESETS]
+        presets = [(_mark(bool(digest) and digest.time_hhmm == t, t), f"{SETTINGS_PREFIX}:t:{t}")
+                   for t in TIME_PRESETS]
         buttons = (tuple(presets[:3]), tuple(presets[3:]),
                    ((text(lang, "settings_digest_off_button"), f"{SETTINGS_PREFIX}:t:off"),
                     (text(lang, "settings_custom_button"), f"{SETTINGS_PREFIX}:t:custom")),
@@ -568,26 +568,24 @@ def render_settings(view, lang: str, screen: str = "main") -> RenderedMessage:
         return RenderedMessage("\n".join([*lines, "", text(lang, f"settings_{screen}")]),
                                ((back,),))
     if screen == "zone":
-        presets = [(("✓ " if view.zone == z else "") + z, f"{SETTINGS_PREFIX}:z:{z}")
-                   for z in ZONE_PRESETS]
+        presets = [(_mark(view.zone == z, z), f"{SETTINGS_PREFIX}:z:{z}") for z in ZONE_PRESETS]
         buttons = (*(tuple(presets[i:i + 2]) for i in range(0, len(presets), 2)),
                    ((text(lang, "settings_custom_button"), f"{SETTINGS_PREFIX}:z:custom"),
                     back))
         return RenderedMessage("\n".join([*lines, "", text(lang, "settings_pick_zone")]),
                                buttons)
-    mark = _mark
     buttons = (
         ((text(lang, "settings_time_button"), f"{SETTINGS_PREFIX}:time"),
          (text(lang, "settings_zone_button"), f"{SETTINGS_PREFIX}:zone")),
         ((text(lang, "settings_silent_button", state=on_off[settings.silent_digest]),
           f"{SETTINGS_PREFIX}:silent"),),
-        tuple((mark(settings.list_size == n, text(lang, "settings_size_button", n=n)),
+        tuple((_mark(settings.list_size == n, text(lang, "settings_size_button", n=n)),
                f"{SETTINGS_PREFIX}:n:{n}") for n in LIST_SIZES),
-        ((mark(settings.digest_hot, "🔥 " + text(lang, "settings_part_hot")),
+        ((_mark(settings.digest_hot, "🔥 " + text(lang, "settings_part_hot")),
           f"{SETTINGS_PREFIX}:part:hot"),
-         (mark(settings.digest_explore, "🧭 " + text(lang, "settings_part_explore")),
+         (_mark(settings.digest_explore, "🧭 " + text(lang, "settings_part_explore")),
           f"{SETTINGS_PREFIX}:part:explore")),
-        tuple((mark(settings.language == code, text(lang, f"settings_lang_{code}")),
+        tuple((_mark(settings.language == code, text(lang, f"settings_lang_{code}")),
                f"{SETTINGS_PREFIX}:lang:{code}") for code in ("auto", "zh", "en")),
     )
     return RenderedMessage("\n".join(lines), buttons)
