@@ -536,7 +536,8 @@ def _mark(chosen: bool, label: str) -> str:
 def render_settings(view, lang: str, screen: str = "main") -> RenderedMessage:
     """The /settings message (a ``bot.services.preferences.SettingsView``) on one screen:
     "main" (every setting and its buttons), "time" (digest time presets), "zone" (time zone
-    presets), or "type_time" / "type_zone" (asking for a typed value). Button data: "set:<what>[:<value>]", see ``bot.handlers.settings``."""
+    presets), or "type_time" / "type_zone" (asking for a typed value). Button data:
+    "set:<what>[:<value>]", see ``bot.handlers.settings``."""
     from bot.services.preferences import LIST_SIZES, TIME_PRESETS, ZONE_PRESETS
 
     settings, digest, zone = view.settings, view.digest, html.escape(view.zone)
