@@ -152,11 +152,11 @@ def build_application(settings: Settings, *, bilibili: BilibiliClient | None = N
     Application's post_shutdown (passed ones stay the caller's to close).
     Raises StartupError when the data directory cannot be used (see ``open_storage``)."""
     protect_token(settings.telegram_bot_token)
-    from recommender.text import warm_up  # loads numpy/jieba
+    from recommender.text import warm_up  # loads numpy
 
-    # jieba's dictionary takes seconds: loading starts first thing, in a daemon thread, so it
-    # overlaps the rest of the start-up and the first /hot waits for it as little as possible
-    tokenizer_warm_up = warm_up()
+    # the title segmenter (jieba's dictionary, compact) loads first thing, in a daemon thread,
+    # so it overlaps the rest of the start-up; its cache file is made once per data directory
+    tokenizer_warm_up = warm_up(settings.data_dir / "cache")
     owned: list = []
     if storage is None:
         storage = open_storage(settings)

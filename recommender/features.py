@@ -35,7 +35,7 @@ import numpy as np
 from models import (MAX_SEQ, MAX_TAGS, MAX_TITLE, N_AFFINITY, N_QUALITY, PAD_ID, UNKNOWN_ID,
                     ModelSpec)
 from recommender.labels import POSITIVE_THRESHOLD, Sample, interest, watch_events
-from recommender.text import title_tokens
+from recommender.text import title_tokens, titles_tokens
 from domain import Video, WatchRecord
 
 FIRST_REAL_ID = 2
@@ -232,11 +232,12 @@ def build_vocabulary(videos: Iterable[Video], *, previous: Vocabulary | None = N
     unique: dict[str, Video] = {}
     for video in videos:  # one count per video, however many samples it appears in
         unique.setdefault(video.bvid, video)
-    for video in unique.values():
+    for video, tokens in zip(unique.values(),
+                             titles_tokens(video.title for video in unique.values())):
         tag_counts.update(video_tags(video))
         if video.owner_mid:
             author_counts[int(video.owner_mid)] += 1
-        token_counts.update(title_tokens(video.title))
+        token_counts.update(tokens)
 
     def grow(old: list, counts: Counter, cap: int) -> list:
         kept = list(old)[:cap]
@@ -355,10 +356,9 @@ class WatchContext:
         context.author_positive.update(mids[i] for i in positive)
         context.zone_positive.update(zones[i] for i in positive if zones[i])
         context.author_negative.update(mids[i] for i in negative)
-        context.positive_tokens.update(
-            chain.from_iterable(title_tokens(watches[i].title) for i in positive))
-        context.negative_tokens.update(
-            chain.from_iterable(title_tokens(watches[i].title) for i in negative))
+        tokens = titles_tokens(watches[i].title for i in positive + negative)
+        context.positive_tokens.update(chain.from_iterable(tokens[:len(positive)]))
+        context.negative_tokens.update(chain.from_iterable(tokens[len(positive):]))
         return context
 
     def n_entries(self) -> int:
@@ -510,6 +510,7 @@ def encode_candidates(videos: Sequence[Video], context: WatchContext, vocab: Voc
     ``MEMO_CAPACITY``. Rows come out identical with or without it.
     """
     items, affinities, priors = [], [], []
+    titles_tokens(video.title for video in videos)   # segments the uncached titles at once
     for video in videos:
         row = memo_get(memo, video)
         if row is None:

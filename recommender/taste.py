@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterable, Sequence
 
 from recommender.impressions import HitRate, hit_rate, judge
-from recommender.text import title_tokens
+from recommender.text import titles_tokens
 from domain import Impression, Video
 
 TOP = 5                 # zones, UP主 and keywords named
@@ -101,7 +102,7 @@ def compute_taste(behaviour: Sequence[Video], popular: Sequence[Video], *,
             author_counts[video.owner_mid] += 1
             if video.owner_name and video.owner_mid not in author_names:
                 author_names[video.owner_mid] = video.owner_name   # newest name first
-    keyword_counts = Counter(token for video in records for token in title_tokens(video.title))
+    keyword_counts = Counter(chain.from_iterable(titles_tokens(video.title for video in records)))
 
     authors = tuple(Count(author_names.get(mid, str(mid)), count, count / len(records), mid)
                     for mid, count in sorted(author_counts.items(),

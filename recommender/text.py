@@ -1,13 +1,24 @@
-"""Title tokenization with jieba (initialised once, quietly) for features and baselines."""
+"""Title tokenization for features, baselines, reasons and the taste card: jieba's segmentation
+(``recommender.segmenter``, the same tokens as ``jieba.cut``) with stop words and punctuation
+dropped, cached per title.
+
+The segmenter is loaded once per process: ``warm_up`` starts the load in a daemon thread at
+start-up (the composition root calls it with the data directory's cache folder); a tokenization
+that comes first waits for that load (or does it itself, when nothing started one).
+"""
 from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import threading
-from functools import lru_cache
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterable
 
-_init_lock = threading.Lock()
-_initialised = []  # becomes [True] once jieba's dictionary is loaded (not user data)
+from recommender.segmenter import Segmenter
+
+logger = logging.getLogger(__name__)
 
 STOPWORDS = frozenset(
     "的 了 是 我 你 他 她 它 们 在 和 与 就 都 也 又 还 吗 吧 啊 呢 哦 么 这 那 一个 什么 怎么 为什么 "
@@ -16,48 +27,111 @@ STOPWORDS = frozenset(
 # a token worth keeping: CJK text, or a latin/digit word with at least one letter
 _KEEP = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]")
 _MAX_TITLE_CHARS = 200
+CACHED_TITLES = 65_536
+DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "bilirec"
 
 
-def warm_up() -> threading.Thread | None:
-    """Load jieba's dictionary (seconds) now, in a daemon thread, so that no user's first
-    request pays for it: call at start-up. None when it is loaded already; a tokenization that
-    comes first simply waits for the same load."""
-    if _initialised:
-        return None
-    thread = threading.Thread(target=_warm, name="jieba-warm-up", daemon=True)
-    thread.start()
-    return thread
+class _SegmenterLoader:
+    """The process's one segmenter, loaded at most once (not user data)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._segmenter: Segmenter | None = None
+        self._started = False
+
+    def warm_up(self, cache_dir: Path | None) -> threading.Thread | None:
+        with self._lock:
+            if self._started:
+                return None
+            self._started = True
+        thread = threading.Thread(target=self._warm, args=(cache_dir,),
+                                  name="segmenter-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self, cache_dir: Path | None) -> None:
+        try:
+            self.get(cache_dir)
+        except Exception:  # noqa: BLE001 - the first tokenization will retry and report
+            logger.exception("loading the title segmenter failed")
+
+    def get(self, cache_dir: Path | None = None) -> Segmenter:
+        if self._segmenter is None:
+            with self._lock:
+                self._started = True
+                if self._segmenter is None:
+                    self._segmenter = Segmenter.cached(cache_dir or DEFAULT_CACHE_DIR)
+        return self._segmenter
+
+    @property
+    def loaded(self) -> bool:
+        return self._segmenter is not None
 
 
-def _warm() -> None:
-    try:
-        _jieba()
-    except Exception:  # noqa: BLE001 - the first tokenization will retry and report
-        logging.getLogger(__name__).exception("loading jieba's dictionary failed")
+class _TitleCache:
+    """An LRU of title -> tokens, shared by threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._tokens: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def get(self, title: str) -> tuple[str, ...] | None:
+        with self._lock:
+            tokens = self._tokens.get(title)
+            if tokens is not None:
+                self._tokens.move_to_end(title)
+            return tokens
+
+    def put(self, title: str, tokens: tuple[str, ...]) -> None:
+        with self._lock:
+            self._tokens[title] = tokens
+            self._tokens.move_to_end(title)
+            while len(self._tokens) > self._size:
+                self._tokens.popitem(last=False)
 
 
-def _jieba():
-    import jieba
-
-    if not _initialised:
-        with _init_lock:
-            if not _initialised:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _initialised.append(True)
-    return jieba
+_loader = _SegmenterLoader()
+_cache = _TitleCache(CACHED_TITLES)
 
 
-@lru_cache(maxsize=65536)
+def warm_up(cache_dir: Path | None = None) -> threading.Thread | None:
+    """Load the segmenter now, in a daemon thread, so that no user's first request pays for
+    it: call at start-up, with where to keep its cache file (default: the temp directory).
+    None when a load was started already."""
+    return _loader.warm_up(cache_dir)
+
+
+def segmenter_loaded() -> bool:
+    """Whether this process has its segmenter in memory."""
+    return _loader.loaded
+
+
 def title_tokens(title: str) -> tuple[str, ...]:
     """The meaningful jieba tokens of a title, lower-cased, in order, duplicates removed.
 
     Punctuation, single characters and stop words are dropped; an empty title gives ().
     """
-    if not title:
-        return ()
+    return titles_tokens([title])[0]
+
+
+def titles_tokens(titles: Iterable[str]) -> list[tuple[str, ...]]:
+    """``title_tokens`` of each title; the uncached ones are segmented together (faster)."""
+    titles = list(titles)
+    found = [_cache.get(title) if title else () for title in titles]
+    missing = list(dict.fromkeys(t for t, tokens in zip(titles, found) if tokens is None))
+    if missing:
+        cuts = _loader.get().cut_many([title[:_MAX_TITLE_CHARS] for title in missing])
+        fresh = {title: _meaningful(cut) for title, cut in zip(missing, cuts)}
+        for title, tokens in fresh.items():
+            _cache.put(title, tokens)
+        found = [fresh[t] if tokens is None else tokens for t, tokens in zip(titles, found)]
+    return found
+
+
+def _meaningful(tokens: list[str]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
-    for token in _jieba().cut(title[:_MAX_TITLE_CHARS]):
+    for token in tokens:
         token = token.strip().lower()
         if len(token) < 2 or token in STOPWORDS or not _KEEP.search(token):
             continue

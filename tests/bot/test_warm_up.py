@@ -1,27 +1,29 @@
-"""jieba's dictionary is loaded at start-up, in the background: the bot is up (and answers)
-before the load ends, and no user's first request has to start it."""
+"""The title segmenter is loaded at start-up, in the background: the bot is up (and answers)
+before the load ends, no user's first request has to start it, and its cache file is kept in
+the data directory."""
 from __future__ import annotations
 
 import threading
 import time
 
-import jieba
-
 from recommender import text
+from recommender.segmenter import Segmenter
 from tests.bot.conftest import Chat
 
 
-def test_the_dictionary_loads_in_the_background_at_start_up(start_bot, tg, monkeypatch):
+def test_the_segmenter_loads_in_the_background_at_start_up(start_bot, tg, monkeypatch):
     release, started = threading.Event(), threading.Event()
     loads = []
+    really_cached = Segmenter.cached
 
-    def slow_initialize(*args, **kwargs):      # stands in for seconds of dictionary loading
+    def slow_cached(cls, cache_dir):         # stands in for a slow disk
         started.set()
-        loads.append(time.monotonic())
+        loads.append(cache_dir)
         release.wait(20)
+        return really_cached(cache_dir)
 
-    monkeypatch.setattr(text, "_initialised", [])   # as in a fresh process
-    monkeypatch.setattr(jieba, "initialize", slow_initialize)
+    monkeypatch.setattr(text, "_loader", text._SegmenterLoader())   # as in a fresh process
+    monkeypatch.setattr(Segmenter, "cached", classmethod(slow_cached))
     t0 = time.monotonic()
     bot = start_bot()
     warm_up = bot.application.bot_data["tokenizer_warm_up"]
@@ -30,9 +32,11 @@ def test_the_dictionary_loads_in_the_background_at_start_up(start_bot, tg, monke
         assert warm_up.is_alive() and warm_up.daemon
         assert time.monotonic() - t0 < 15          # start() returned while the load is running
         Chat(tg, 42).ask("/help", "/hot")        # the bot answers meanwhile
-        assert warm_up.is_alive() and not text._initialised
+        assert warm_up.is_alive() and not text.segmenter_loaded()
     finally:
         release.set()
-    warm_up.join(10)
-    assert not warm_up.is_alive() and text._initialised == [True] and len(loads) == 1
+    warm_up.join(60)
+    assert not warm_up.is_alive() and text.segmenter_loaded() and len(loads) == 1
+    assert loads[0] == bot.settings.data_dir / "cache"
+    assert [path.suffix for path in loads[0].iterdir()] == [".npz"]
     assert text.warm_up() is None                  # once per process

@@ -115,14 +115,16 @@ SERVE_WITHOUT_TF = textwrap.dedent("""
     print(json.dumps({"ranker": ranked.ranker, "n": len(ranked.items),
                       "modules": sorted({m.split(".")[0] for m in sys.modules
                                          if m.split(".")[0] in ("tensorflow", "keras",
-                                                                "sklearn", "scipy")})}))
+                                                                "sklearn", "scipy",
+                                                                "jieba")})}))
 """)
 
 
 def test_serving_a_trained_model_never_imports_tensorflow(setup, tmp_path):
     """In a fresh process (other tests import TensorFlow here): the bot's modules, a Recommender
-    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras, and
-    no scikit-learn or SciPy either (training-only; ~80 MB of RSS)."""
+    over a Storage with a trained model, a ranking by that model; no tensorflow, no keras, no
+    scikit-learn or SciPy either (training-only; ~80 MB of RSS), and no jieba (its dictionary
+    is ~85 MB; recommender.segmenter cuts the same tokens from a compact copy)."""
     storage, _rec, _report, _, _ = setup
     model = storage.latest_model(USER).path
     assert ServingPlan.from_json(plan_path_for(model).read_text("utf-8")).served == "model"
