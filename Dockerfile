@@ -20,7 +20,10 @@ COPY recommender ./recommender
 COPY models ./models
 COPY storage ./storage
 COPY domain ./domain
+# byte code compiled here: PYTHONDONTWRITEBYTECODE would otherwise make every start compile the
+# project's modules again (~0.1 s of a start-up)
 RUN pip install . \
+    && python -m compileall -q bot bilibili recommender models storage domain \
     && useradd --create-home --uid 10001 bilirec \
     && mkdir -p /data && chown bilirec:bilirec /data
 

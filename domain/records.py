@@ -76,7 +76,8 @@ def merge_videos(a: Video, b: Video) -> Video:
 
 class WatchRecord(NamedTuple):
     """The fields of one behaviour record that serving reads (``Storage.load_watch_records``):
-    the same names and meanings as on ``Video``."""
+    the same names and meanings as on ``Video``, and ``title_tokens``, the recommender's
+    tokens of the title as it stored them (None until it has)."""
 
     bvid: str
     view_at: int
@@ -88,6 +89,7 @@ class WatchRecord(NamedTuple):
     liked: bool
     faved: bool
     coined: bool
+    title_tokens: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import numpy as np
 from models import (MAX_SEQ, MAX_TAGS, MAX_TITLE, N_AFFINITY, N_QUALITY, PAD_ID, UNKNOWN_ID,
                     ModelSpec)
 from recommender.labels import POSITIVE_THRESHOLD, Sample, interest, watch_events
-from recommender.text import title_tokens, titles_tokens
+from recommender.text import title_tokens, titles_tokens, watch_titles_tokens
 from domain import Video, WatchRecord
 
 FIRST_REAL_ID = 2
@@ -356,7 +356,7 @@ class WatchContext:
         context.author_positive.update(mids[i] for i in positive)
         context.zone_positive.update(zones[i] for i in positive if zones[i])
         context.author_negative.update(mids[i] for i in negative)
-        tokens = titles_tokens(watches[i].title for i in positive + negative)
+        tokens = watch_titles_tokens(watches[i] for i in positive + negative)
         context.positive_tokens.update(chain.from_iterable(tokens[:len(positive)]))
         context.negative_tokens.update(chain.from_iterable(tokens[len(positive):]))
         return context

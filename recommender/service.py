@@ -46,9 +46,11 @@ from recommender.reasons import candidate_zone_shares, reasons_for
 from recommender.results import RankedList, Recommendation, TrainingReport
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
+from recommender.text import pack_tokens, titles_tokens, unpack_tokens
 from recommender.training import TrainingResult, plan_path_for, vocab_path_for
 from recommender.worker import init_worker, read_progress, run_training
 from domain import Video
+from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from recommender.queue import QueuedTraining, TrainingQueue
@@ -419,8 +421,21 @@ class Recommender:
                            NumpyScorer.load(path, embedding_rows=vocab.table_rows()))
 
     def _read_context(self, tg_id: int, model: LoadedModel | None) -> ServingContext:
-        """The user's recorded BV ids and watch context, read from storage now."""
+        """The user's recorded BV ids and watch context, read from storage now. Titles whose
+        tokens are not stored yet (new records, or made another way) are tokenized once and
+        their tokens stored, so the next read of this context tokenizes nothing."""
         records = self.storage.load_watch_records(tg_id)
+        missing = [i for i, r in enumerate(records) if unpack_tokens(r.title_tokens) is None]
+        if missing:
+            tokens = [pack_tokens(t) for t in titles_tokens(records[i].title for i in missing)]
+            for i, packed in zip(missing, tokens):
+                records[i] = records[i]._replace(title_tokens=packed)
+            try:
+                self.storage.save_title_tokens(
+                    tg_id, [(records[i].bvid, records[i].title, records[i].title_tokens)
+                            for i in missing])
+            except StorageError as error:   # only a faster next read is lost
+                logger.warning("could not store title tokens of user %s: %s", tg_id, error)
         vocab = model.vocab if model is not None else Vocabulary()
         return ServingContext(frozenset(r.bvid for r in records),
                               serving_context(records, vocab), {})

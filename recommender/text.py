@@ -1,6 +1,7 @@
 """Title tokenization for features, baselines, reasons and the taste card: jieba's segmentation
 (``recommender.segmenter``, the same tokens as ``jieba.cut``) with stop words and punctuation
-dropped, cached per title.
+dropped, cached per title. Tokens kept with a behaviour record (``pack_tokens``) carry a tag of
+how they were made, so tokens of another jieba dictionary or other rules are never used.
 
 The segmenter is loaded once per process: ``warm_up`` starts the load in a daemon thread at
 start-up (the composition root calls it with the data directory's cache folder); a tokenization
@@ -8,15 +9,18 @@ that comes first waits for that load (or does it itself, when nothing started on
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import re
+import sys
 import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable
 
-from recommender.segmenter import Segmenter
+from recommender.segmenter import Segmenter, fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ STOPWORDS = frozenset(
 # a token worth keeping: CJK text, or a latin/digit word with at least one letter
 _KEEP = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]")
 _MAX_TITLE_CHARS = 200
-CACHED_TITLES = 65_536
+CACHED_TITLES = 16_384      # candidates' titles; the history's are stored with the records
 DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "bilirec"
 
 
@@ -129,11 +133,43 @@ def titles_tokens(titles: Iterable[str]) -> list[tuple[str, ...]]:
     return found
 
 
+def watch_titles_tokens(watches: Iterable) -> list[tuple[str, ...]]:
+    """``title_tokens`` of each watch's title: the tokens stored with a watch record when
+    valid (``unpack_tokens``), the others segmented together."""
+    watches = list(watches)
+    stored = [unpack_tokens(getattr(watch, "title_tokens", None)) for watch in watches]
+    missing = [i for i, tokens in enumerate(stored) if tokens is None]
+    for i, tokens in zip(missing, titles_tokens(watches[i].title for i in missing)):
+        stored[i] = tokens
+    return stored
+
+
+@functools.cache
+def tokens_tag() -> str:
+    """Names how tokens are made: the segmenter's data and this module's rules."""
+    rules = "|".join([fingerprint(), " ".join(sorted(STOPWORDS)), _KEEP.pattern,
+                      str(_MAX_TITLE_CHARS)])
+    return hashlib.sha256(rules.encode()).hexdigest()[:8]
+
+
+def pack_tokens(tokens: tuple[str, ...]) -> str:
+    """Tokens as text to store (tokens hold no spaces), tagged with ``tokens_tag``."""
+    return " ".join((tokens_tag(), *tokens))
+
+
+def unpack_tokens(text: str | None) -> tuple[str, ...] | None:
+    """Stored tokens, or None when there are none or they were made another way."""
+    if not text:
+        return None
+    tag, *tokens = text.split(" ")
+    return tuple(tokens) if tag == tokens_tag() else None
+
+
 def _meaningful(tokens: list[str]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for token in tokens:
         token = token.strip().lower()
         if len(token) < 2 or token in STOPWORDS or not _KEEP.search(token):
             continue
-        seen.setdefault(token, None)
+        seen.setdefault(sys.intern(token), None)   # one string per word across the cache
     return tuple(seen)

@@ -211,6 +211,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                expires_at REAL    NOT NULL    -- Unix seconds
            )""",
     ),
+    # 10: the recommender's tokens of each behaviour record's title (text opaque to storage;
+    # NULL until the recommender has tokenized that title, and again when the title changes),
+    # read by serving with the other serving columns, so the covering index is made anew
+    (
+        "ALTER TABLE behaviour ADD COLUMN title_tokens TEXT",
+        "DROP INDEX behaviour_serving",
+        "CREATE INDEX behaviour_serving ON behaviour (tg_id, view_at, bvid, title, owner_mid, "
+        "tname, duration, progress, liked, faved, coined, title_tokens)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -443,3 +443,35 @@ def test_training_gets_the_stored_mutes(user, tmp_path, monkeypatch):
     storage.add_mute(USER, "zone", "美食制作", "美食制作")
     assert training_data_sent(storage, monkeypatch).mutes == \
         Mutes(frozenset({42}), frozenset({"美食制作"}))
+
+
+def test_title_tokens_are_stored_once_and_read_back_instead_of_segmenting_again(
+        user, tmp_path, monkeypatch):
+    from recommender import text
+
+    data_dir = tmp_path / "data"
+    storage = Storage(data_dir, load_or_create_key(data_dir, None))
+    storage.save_behaviour(1, user.behaviour)
+    storage.save_title_tokens(1, [(video.bvid, video.title, "othertag 旧 词")   # made another way
+                                  for video in user.behaviour[:5]])
+    rec = Recommender(storage)
+    try:
+        first = rec.rank(1, user.pool, 10, channel="hot")
+        records = storage.load_watch_records(1)
+        assert all(text.unpack_tokens(r.title_tokens) == text.title_tokens(r.title)
+                   for r in records)
+        segmented: list[str] = []
+        segmenter = text._loader.get()
+        real_cut_many = segmenter.cut_many
+        monkeypatch.setattr(text, "_cache", text._TitleCache(text.CACHED_TITLES))  # cold
+        monkeypatch.setattr(segmenter, "cut_many",
+                            lambda texts: segmented.extend(texts) or real_cut_many(texts))
+        rec.forget(1)
+        again = rec.rank(1, user.pool, 10, channel="hot")
+        assert [i.video.bvid for i in again.items] == [i.video.bvid for i in first.items]
+        assert [i.score for i in again.items] == [i.score for i in first.items]
+        history = {v.title for v in user.behaviour} - {v.title for v in user.pool}
+        assert segmented and not history & set(segmented)   # candidates only
+    finally:
+        rec.close()
+        storage.close()

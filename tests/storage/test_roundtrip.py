@@ -308,5 +308,24 @@ def test_watch_records_are_the_behaviour_fields_serving_reads(store):
     stored = {v.bvid: v for v in store.load_behaviour(1)}
     for record in records:
         video = stored[record.bvid]
-        assert record == tuple(getattr(video, name) for name in record._fields)
+        assert record[:-1] == tuple(getattr(video, name) for name in record._fields[:-1])
+        assert record.title_tokens is None              # until the recommender stores some
     assert store.load_watch_records(2) == []
+
+
+def test_title_tokens_are_kept_until_the_title_changes(store):
+    store.save_behaviour(1, [Video("BV1", title="原神 攻略", view_at=10),
+                             Video("BV2", title="old", view_at=20)])
+    before = store.user_revisions(1)
+    store.save_title_tokens(1, [("BV1", "原神 攻略", "tag 原神 攻略"),
+                                ("BV2", "an older title", "tag older title"),  # changed since
+                                ("BV9", "unknown", "tag unknown")])
+    assert store.user_revisions(1) == before          # the same records: no revision bump
+    tokens = {r.bvid: r.title_tokens for r in store.load_watch_records(1)}
+    assert tokens == {"BV1": "tag 原神 攻略", "BV2": None}
+    store.save_behaviour(1, [Video("BV1", title="原神 攻略", view_at=10, progress=-1),
+                             Video("BV2", title="new", view_at=20)])
+    store.save_title_tokens(1, [("BV2", "new", "tag new")])
+    store.save_behaviour(1, [Video("BV2", title="newer", view_at=20)])
+    tokens = {r.bvid: r.title_tokens for r in store.load_watch_records(1)}
+    assert tokens == {"BV1": "tag 原神 攻略", "BV2": None}   # kept; dropped with its title
