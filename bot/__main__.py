@@ -9,8 +9,12 @@ import asyncio
 import logging
 import sys
 
-from bot.logsafety import protect_token
-from bot.settings import Settings, SettingsError
+# httpx imports its command-line client (rich, pygments, click: ~80 modules, ~65 ms of every
+# start) whenever those are installed, as TensorFlow's keras installs rich; the bot never runs it
+sys.modules.setdefault("httpx._main", None)
+
+from bot.logsafety import protect_token  # noqa: E402
+from bot.settings import Settings, SettingsError  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
