@@ -326,7 +326,8 @@ def first_hot(tg, env: dict, tg_id: int) -> dict:
         from_ready.append((reply.sent_at - polls[0]) * 1000)
     return {"first_hot_ms": round(percentile(from_start, 50), 1),
             "first_hot_max_ms": round(max(from_start), 1),
-            "first_hot_after_ready_ms": round(percentile(from_ready, 50), 1)}
+            "first_hot_after_ready_ms": round(percentile(from_ready, 50), 1),
+            "first_hot_starts_ms": [round(v) for v in from_start]}
 
 
 # --- 5. /status while Bilibili hangs ---------------------------------------------------------

@@ -160,7 +160,7 @@ def quality_score(video: Video) -> float:
 
 def quality_score_of(z: np.ndarray) -> float:
     """``quality_score`` from the video's quality vector."""
-    present = [w for w, value in zip(QUALITY_WEIGHTS, z) if value != 0.0 and w]
+    present = [w for w, value in zip(QUALITY_WEIGHTS, z.tolist()) if value != 0.0 and w]
     if not present:
         return 0.5
     logit = float(np.dot(QUALITY_WEIGHTS, z)) / max(1.0, sum(present))

@@ -46,7 +46,7 @@ from recommender.reasons import candidate_zone_shares, reasons_for
 from recommender.results import RankedList, Recommendation, TrainingReport
 from recommender.selection import (MIN_POSITIVES, REASON_FEW_POSITIVES, ServingPlan,
                                    simple_scores)
-from recommender.text import pack_tokens, titles_tokens, unpack_tokens
+from recommender.text import pack_tokens, titles_tokens, tokens_current
 from recommender.training import TrainingResult, plan_path_for, vocab_path_for
 from recommender.worker import init_worker, read_progress, run_training
 from domain import Video
@@ -425,7 +425,7 @@ class Recommender:
         tokens are not stored yet (new records, or made another way) are tokenized once and
         their tokens stored, so the next read of this context tokenizes nothing."""
         records = self.storage.load_watch_records(tg_id)
-        missing = [i for i, r in enumerate(records) if unpack_tokens(r.title_tokens) is None]
+        missing = [i for i, r in enumerate(records) if not tokens_current(r.title_tokens)]
         if missing:
             tokens = [pack_tokens(t) for t in titles_tokens(records[i].title for i in missing)]
             for i, packed in zip(missing, tokens):

@@ -157,6 +157,14 @@ def pack_tokens(tokens: tuple[str, ...]) -> str:
     return " ".join((tokens_tag(), *tokens))
 
 
+def tokens_current(text: str | None) -> bool:
+    """Whether stored tokens are there and were made as ``title_tokens`` makes them now."""
+    if not text:
+        return False
+    tag = tokens_tag()
+    return text.startswith(tag) and (len(text) == len(tag) or text[len(tag)] == " ")
+
+
 def unpack_tokens(text: str | None) -> tuple[str, ...] | None:
     """Stored tokens, or None when there are none or they were made another way."""
     if not text:

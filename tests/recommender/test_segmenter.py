@@ -104,3 +104,16 @@ def test_tokenizing_titles_never_imports_jieba(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     tokens, imported = json.loads(done.stdout.strip().splitlines()[-1])
     assert tokens == ["官方", "mv", "周杰伦", "伟大", "作品"] and imported is False
+
+
+def test_stored_tokens_are_used_only_when_made_the_same_way():
+    from recommender import text
+
+    tokens = text.title_tokens("【官方MV】周杰伦 最伟大的作品")
+    packed = text.pack_tokens(tokens)
+    assert text.unpack_tokens(packed) == tokens and text.tokens_current(packed)
+    assert text.unpack_tokens(text.pack_tokens(())) == () and text.tokens_current(
+        text.pack_tokens(()))
+    for other in (None, "", "0badtag0 官方 mv", text.tokens_tag() + "x 官方", "官方 mv"):
+        assert text.unpack_tokens(other) is None and not text.tokens_current(other)
+    assert text.watch_titles_tokens([]) == []
